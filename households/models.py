@@ -1,0 +1,1 @@
+"""Houses, households and residents: filled by the register issue."""

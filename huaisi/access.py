@@ -1,0 +1,128 @@
+"""Who may see which rows: the one place that narrows a queryset to a user's roles.
+
+Every selector that returns area-bound rows goes through `visible_to`. A model takes part by
+declaring `area_paths`: for each level it can be placed at, the lookup from the model to that
+level's id (for example a grid's `{Level.TOWN: "village__town", Level.VILLAGE: "village",
+Level.GRID: "pk"}`).
+
+A role sees rows at its own level of scope and below. Where the model is coarser than the role
+(a micro-grid worker looking at grids), the role sees the row that contains its scope (the
+worker's own grid), never its neighbours. Department roles see only rows placed in their
+department. Superusers see everything.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .roles import AREA_LEVELS, CAPABILITIES, SCOPE_LEVEL, Level
+from .selectors import roles_in_force
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str
+    level: Level
+    # The id of the role's scope and of each area above it, by level.
+    ancestors: dict[Level, int]
+
+
+def _ancestors(role) -> dict[Level, int]:
+    level = SCOPE_LEVEL[role.kind]
+    if level == Level.TOWN:
+        return {Level.TOWN: role.town_id}
+    if level == Level.DEPARTMENT:
+        return {Level.TOWN: role.department.town_id, Level.DEPARTMENT: role.department_id}
+    if level == Level.VILLAGE:
+        return {Level.TOWN: role.village.town_id, Level.VILLAGE: role.village_id}
+    if level == Level.GRID:
+        grid = role.grid
+        return {Level.TOWN: grid.village.town_id, Level.VILLAGE: grid.village_id, Level.GRID: grid.pk}
+    micro = role.microgrid
+    return {
+        Level.TOWN: micro.grid.village.town_id,
+        Level.VILLAGE: micro.grid.village_id,
+        Level.GRID: micro.grid_id,
+        Level.MICROGRID: micro.pk,
+    }
+
+
+def grants_for(user) -> list[Grant]:
+    """The user's roles in force today, read once per user object (so once per request)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_huaisi_grants", None)
+    if cached is not None:
+        return cached
+    roles = (
+        roles_in_force(on=timezone.localdate())
+        .filter(user=user)
+        .select_related("village", "grid__village", "microgrid__grid__village", "department")
+        .order_by("pk")
+    )
+    grants = [Grant(kind=r.kind, level=SCOPE_LEVEL[r.kind], ancestors=_ancestors(r)) for r in roles]
+    user._huaisi_grants = grants
+    return grants
+
+
+def forget_grants(user) -> None:
+    """Drop the cached grants after the user's roles changed."""
+    user.__dict__.pop("_huaisi_grants", None)
+
+
+def user_can(user, capability: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    allowed = CAPABILITIES[capability]
+    return any(grant.kind in allowed for grant in grants_for(user))
+
+
+def _grant_filter(grant: Grant, paths: dict[Level, str]) -> Q | None:
+    if grant.level == Level.DEPARTMENT:
+        path = paths.get(Level.DEPARTMENT)
+        return Q(**{path: grant.ancestors[Level.DEPARTMENT]}) if path else None
+    reachable = AREA_LEVELS[: AREA_LEVELS.index(grant.level) + 1]
+    for level in reversed(reachable):
+        if level in paths:
+            return Q(**{paths[level]: grant.ancestors[level]})
+    return None
+
+
+def visible_to(user, queryset: QuerySet, *, capability: str | None = None) -> QuerySet:
+    """The rows of `queryset` that `user` may see (with `capability`, if one is named)."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    paths: dict[Level, str] = queryset.model.area_paths
+    allowed_kinds: Iterable[str] | None = CAPABILITIES[capability] if capability else None
+    condition = Q()
+    matched = False
+    for grant in grants_for(user):
+        if allowed_kinds is not None and grant.kind not in allowed_kinds:
+            continue
+        q = _grant_filter(grant, paths)
+        if q is not None:
+            condition |= q
+            matched = True
+    if not matched:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def get_for_user(user, queryset: QuerySet, *, pk, capability: str | None = None) -> Model:
+    """Fetch one row the user may see: 404 when it is outside their scope, so a URL does not
+    even reveal that the row exists; 403 when they see it but lack the capability."""
+    try:
+        obj = visible_to(user, queryset).get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+    if capability and not visible_to(user, queryset.filter(pk=obj.pk), capability=capability).exists():
+        raise PermissionDenied
+    return obj

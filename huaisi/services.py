@@ -1,0 +1,55 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .access import forget_grants
+from .models import SCOPE_FIELDS, Role
+from .roles import EXCLUSIVE_KINDS, SCOPE_LEVEL
+
+
+@transaction.atomic
+def role_assign(*, user, kind: str, scope, starts_on: datetime.date | None = None) -> Role:
+    """Give `user` the role `kind` over `scope` from `starts_on`.
+
+    For kinds an area has one holder of at a time (grid leader, micro-grid worker) the current
+    holder's role ends the day before, so the roster of any past day stays true. The open
+    holder's row is locked first, so two assignments at once cannot both succeed.
+    """
+    starts_on = starts_on or timezone.localdate()
+    field = SCOPE_FIELDS[SCOPE_LEVEL[kind]]
+    if kind in EXCLUSIVE_KINDS:
+        current = (
+            Role.objects.select_for_update()
+            .filter(kind=kind, ends_on__isnull=True, **{field: scope})
+            .first()
+        )
+        if current is not None:
+            if current.user_id == user.pk:
+                return current
+            if current.starts_on >= starts_on:
+                raise ValidationError(
+                    _("The current holder started on %(date)s; a successor must start later.")
+                    % {"date": current.starts_on.isoformat()}
+                )
+            role_end(role=current, ends_on=starts_on - datetime.timedelta(days=1))
+    role, _created = Role.objects.get_or_create(
+        user=user, kind=kind, ends_on=None, defaults={"starts_on": starts_on}, **{field: scope}
+    )
+    forget_grants(user)
+    return role
+
+
+@transaction.atomic
+def role_end(*, role: Role, ends_on: datetime.date) -> Role:
+    """End an open role on `ends_on` (kept, never deleted, for the rosters of past days)."""
+    if ends_on < role.starts_on:
+        raise ValidationError(_("A role cannot end before it starts."))
+    updated = Role.objects.filter(pk=role.pk, ends_on__isnull=True).update(ends_on=ends_on)
+    if updated != 1:
+        raise ValidationError(_("This role has already ended."))
+    role.ends_on = ends_on
+    forget_grants(role.user)
+    return role

@@ -1,0 +1,1 @@
+"""Rulebook, ledger, balances and the points supermarket: filled by the points issue."""

@@ -1,0 +1,1 @@
+"""Work orders and their workflow: filled by the work-order issue."""

@@ -1,0 +1,1 @@
+"""Volunteer teams, activities, micro-wishes and livelihood projects: filled by the field-work issue."""
