@@ -19,14 +19,32 @@ from .models import Department, Grid, MicroGrid, Town, Village
 DEMO_PASSWORD = "huaisi-demo"  # noqa: S105 - documented demo log-in, demo towns only
 
 VILLAGE_NAMES = [
-    "槐泗村", "宋桥村", "友好村", "洪桥村", "凤凰村", "永平村", "东湖村",
-    "槐东村", "西湖村", "新华村", "河西村", "前进村", "联合村",
+    "槐泗村",
+    "宋桥村",
+    "友好村",
+    "洪桥村",
+    "凤凰村",
+    "永平村",
+    "东湖村",
+    "槐东村",
+    "西湖村",
+    "新华村",
+    "河西村",
+    "前进村",
+    "联合村",
 ]
 COMMUNITY_NAMES = ["槐泗社区", "瓜洲路社区"]
 DEPARTMENTS = [
-    ("D01", "综合行政执法局"), ("D02", "农业农村局"), ("D03", "民政办"),
-    ("D04", "城建办"), ("D05", "社会事业局"), ("D06", "派出所"),
-    ("D07", "市场监管所"), ("D08", "生态环境办"), ("D09", "应急管理办"), ("D10", "信访办"),
+    ("D01", "综合行政执法局"),
+    ("D02", "农业农村局"),
+    ("D03", "民政办"),
+    ("D04", "城建办"),
+    ("D05", "社会事业局"),
+    ("D06", "派出所"),
+    ("D07", "市场监管所"),
+    ("D08", "生态环境办"),
+    ("D09", "应急管理办"),
+    ("D10", "信访办"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "建国秀英志强桂兰海燕玉梅春华红霞永明小平德胜立新文杰丽娟国庆金凤长江晓东雪梅"
@@ -45,29 +63,46 @@ def person_name(i: int) -> str:
 
 def rectangle(south: Decimal, west: Decimal, height: Decimal, width: Decimal) -> dict:
     north, east = south + height, west + width
-    ring = [[float(w), float(s)] for w, s in ((west, south), (east, south), (east, north), (west, north), (west, south))]
+    ring = [
+        [float(w), float(s)]
+        for w, s in ((west, south), (east, south), (east, north), (west, north), (west, south))
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
 def _upsert(model, rows: list, unique: list[str], update: list[str]) -> None:
-    model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique, update_fields=update)
+    model.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=unique, update_fields=update
+    )
 
 
 def seed(*, town: Town, options: dict, progress) -> dict:
     names = [(f"HS{i + 1:02d}", n, Village.Kind.VILLAGE) for i, n in enumerate(VILLAGE_NAMES)]
-    names += [(f"HS{len(VILLAGE_NAMES) + i + 1:02d}", n, Village.Kind.COMMUNITY) for i, n in enumerate(COMMUNITY_NAMES)]
+    names += [
+        (f"HS{len(VILLAGE_NAMES) + i + 1:02d}", n, Village.Kind.COMMUNITY)
+        for i, n in enumerate(COMMUNITY_NAMES)
+    ]
     villages = []
     for index, (code, name, kind) in enumerate(names):
         south = ORIGIN_LAT + CELL_LAT * (index // 5)
         west = ORIGIN_LNG + CELL_LNG * (index % 5)
         villages.append(
             Village(
-                town=town, code=code, name=name, kind=kind,
-                centre_lat=south + CELL_LAT / 2, centre_lng=west + CELL_LNG / 2,
+                town=town,
+                code=code,
+                name=name,
+                kind=kind,
+                centre_lat=south + CELL_LAT / 2,
+                centre_lng=west + CELL_LNG / 2,
                 boundary=rectangle(south, west, CELL_LAT, CELL_LNG),
             )
         )
-    _upsert(Village, villages, ["town", "code"], ["name", "kind", "centre_lat", "centre_lng", "boundary"])
+    _upsert(
+        Village,
+        villages,
+        ["town", "code"],
+        ["name", "kind", "centre_lat", "centre_lng", "boundary"],
+    )
     villages = list(Village.objects.filter(town=town).order_by("code"))
     progress("areas", 1, 4)
 
@@ -82,8 +117,11 @@ def seed(*, town: Town, options: dict, progress) -> dict:
             width = CELL_LNG / count
             grids.append(
                 Grid(
-                    village=village, code=f"G{number:02d}", name=f"{village.name}第{g + 1}网格",
-                    centre_lat=vs + CELL_LAT / 2, centre_lng=vw + width * g + width / 2,
+                    village=village,
+                    code=f"G{number:02d}",
+                    name=f"{village.name}第{g + 1}网格",
+                    centre_lat=vs + CELL_LAT / 2,
+                    centre_lng=vw + width * g + width / 2,
                     boundary=rectangle(vs, vw + width * g, CELL_LAT, width),
                 )
             )
@@ -95,7 +133,9 @@ def seed(*, town: Town, options: dict, progress) -> dict:
     number = 0
     for grid in grids:
         gs = grid.centre_lat - CELL_LAT / 2
-        width = Decimal(grid.boundary["coordinates"][0][1][0]) - Decimal(grid.boundary["coordinates"][0][0][0])
+        width = Decimal(grid.boundary["coordinates"][0][1][0]) - Decimal(
+            grid.boundary["coordinates"][0][0][0]
+        )
         gw = grid.centre_lng - width / 2
         for m in range(MICROGRIDS_PER_GRID):
             number += 1
@@ -103,12 +143,17 @@ def seed(*, town: Town, options: dict, progress) -> dict:
             h, w = CELL_LAT / 3, width / 3
             microgrids.append(
                 MicroGrid(
-                    grid=grid, code=f"M{number:03d}", name=f"{grid.name}第{m + 1}微网格",
-                    centre_lat=gs + h * row + h / 2, centre_lng=gw + w * col + w / 2,
+                    grid=grid,
+                    code=f"M{number:03d}",
+                    name=f"{grid.name}第{m + 1}微网格",
+                    centre_lat=gs + h * row + h / 2,
+                    centre_lng=gw + w * col + w / 2,
                     boundary=rectangle(gs + h * row, gw + w * col, h, w),
                 )
             )
-    _upsert(MicroGrid, microgrids, ["grid", "code"], ["name", "centre_lat", "centre_lng", "boundary"])
+    _upsert(
+        MicroGrid, microgrids, ["grid", "code"], ["name", "centre_lat", "centre_lng", "boundary"]
+    )
     microgrids = list(MicroGrid.objects.filter(grid__village__town=town).order_by("code"))
     _upsert(
         Department,
@@ -119,7 +164,9 @@ def seed(*, town: Town, options: dict, progress) -> dict:
     departments = list(Department.objects.filter(town=town).order_by("code"))
     progress("areas", 3, 4)
 
-    staff = seed_staff(town=town, villages=villages, grids=grids, microgrids=microgrids, departments=departments)
+    staff = seed_staff(
+        town=town, villages=villages, grids=grids, microgrids=microgrids, departments=departments
+    )
     progress("areas", 4, 4)
     return {
         "villages": len(villages),
@@ -138,13 +185,19 @@ def seed_staff(*, town, villages, grids, microgrids, departments) -> int:
         ("command", RoleKind.COMMAND_CENTRE, {"town": town}),
         ("supervisor", RoleKind.SUPERVISOR, {"town": town}),
     ]
-    plan += [(f"dept{i + 1:02d}", RoleKind.DEPARTMENT_HANDLER, {"department": d}) for i, d in enumerate(departments)]
+    plan += [
+        (f"dept{i + 1:02d}", RoleKind.DEPARTMENT_HANDLER, {"department": d})
+        for i, d in enumerate(departments)
+    ]
     for i, village in enumerate(villages):
         plan.append((f"clerk{i + 1:02d}", RoleKind.VILLAGE_CLERK, {"village": village}))
         plan.append((f"assessor{i + 1:02d}", RoleKind.ASSESSOR, {"village": village}))
         plan.append((f"volunteer{i + 1:02d}", RoleKind.VOLUNTEER_LEADER, {"village": village}))
     plan += [(f"leader{i + 1:02d}", RoleKind.GRID_LEADER, {"grid": g}) for i, g in enumerate(grids)]
-    plan += [(f"worker{i + 1:03d}", RoleKind.MICROGRID_WORKER, {"microgrid": m}) for i, m in enumerate(microgrids)]
+    plan += [
+        (f"worker{i + 1:03d}", RoleKind.MICROGRID_WORKER, {"microgrid": m})
+        for i, m in enumerate(microgrids)
+    ]
 
     User = get_user_model()
     # One hash for all: hashing hundreds of passwords one by one would take minutes.
@@ -152,19 +205,32 @@ def seed_staff(*, town, villages, grids, microgrids, departments) -> int:
     User.objects.bulk_create(
         [
             User(
-                username=username, first_name=person_name(i), password=password,
-                is_staff=username == "admin", is_superuser=username == "admin",
+                username=username,
+                first_name=person_name(i),
+                password=password,
+                is_staff=username == "admin",
+                is_superuser=username == "admin",
             )
             for i, (username, _kind, _scope) in enumerate(plan)
         ],
         ignore_conflicts=True,
     )
-    users = dict(User.objects.filter(username__in=[p[0] for p in plan]).values_list("username", "pk"))
+    users = dict(
+        User.objects.filter(username__in=[p[0] for p in plan]).values_list("username", "pk")
+    )
     # An area that already has an open holder keeps them (ignore_conflicts on the partial
     # unique indexes), so re-running never replaces staff a town admin has reassigned.
     Role.objects.bulk_create(
-        [Role(user_id=users[username], kind=kind, starts_on=ROSTER_START, **scope) for username, kind, scope in plan],
+        [
+            Role(user_id=users[username], kind=kind, starts_on=ROSTER_START, **scope)
+            for username, kind, scope in plan
+        ],
         ignore_conflicts=True,
     )
-    return Role.objects.filter(Q(town=town) | Q(village__town=town) | Q(grid__village__town=town)
-                               | Q(microgrid__grid__village__town=town) | Q(department__town=town)).count()
+    return Role.objects.filter(
+        Q(town=town)
+        | Q(village__town=town)
+        | Q(grid__village__town=town)
+        | Q(microgrid__grid__village__town=town)
+        | Q(department__town=town)
+    ).count()

@@ -7,7 +7,8 @@ Level.GRID: "pk"}`).
 
 A role sees rows at its own level of scope and below. Where the model is coarser than the role
 (a micro-grid worker looking at grids), the role sees the row that contains its scope (the
-worker's own grid), never its neighbours. Department roles see only rows placed in their
+worker's own grid), never its neighbours, and never climbing above the village: town-wide
+rows are for town roles. Department roles see only rows placed in their
 department. Superusers see everything.
 """
 
@@ -41,7 +42,11 @@ def _ancestors(role) -> dict[Level, int]:
         return {Level.TOWN: role.village.town_id, Level.VILLAGE: role.village_id}
     if level == Level.GRID:
         grid = role.grid
-        return {Level.TOWN: grid.village.town_id, Level.VILLAGE: grid.village_id, Level.GRID: grid.pk}
+        return {
+            Level.TOWN: grid.village.town_id,
+            Level.VILLAGE: grid.village_id,
+            Level.GRID: grid.pk,
+        }
     micro = role.microgrid
     return {
         Level.TOWN: micro.grid.village.town_id,
@@ -87,7 +92,11 @@ def _grant_filter(grant: Grant, paths: dict[Level, str]) -> Q | None:
     if grant.level == Level.DEPARTMENT:
         path = paths.get(Level.DEPARTMENT)
         return Q(**{path: grant.ancestors[Level.DEPARTMENT]}) if path else None
+    # Climb no higher than the village: a town-wide row (a department, a town report) is for
+    # town roles, not for every grid leader of the town.
     reachable = AREA_LEVELS[: AREA_LEVELS.index(grant.level) + 1]
+    if grant.level != Level.TOWN:
+        reachable = reachable[1:]
     for level in reversed(reachable):
         if level in paths:
             return Q(**{paths[level]: grant.ancestors[level]})
@@ -123,6 +132,9 @@ def get_for_user(user, queryset: QuerySet, *, pk, capability: str | None = None)
         obj = visible_to(user, queryset).get(pk=pk)
     except queryset.model.DoesNotExist:
         raise Http404 from None
-    if capability and not visible_to(user, queryset.filter(pk=obj.pk), capability=capability).exists():
+    if (
+        capability
+        and not visible_to(user, queryset.filter(pk=obj.pk), capability=capability).exists()
+    ):
         raise PermissionDenied
     return obj

@@ -88,6 +88,8 @@ def prepare_environment(mode: str) -> list:
         os.environ["REDIS_URL"] = url
         _say(f"embedded Redis at {url}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huaisi.settings")
+    # WhiteNoise warns about a missing STATIC_ROOT even when it serves from the source folders.
+    (VAR / "staticfiles").mkdir(parents=True, exist_ok=True)
     if mode == "run":
         os.environ.setdefault("DEBUG", "true")
     else:
@@ -116,10 +118,29 @@ def run() -> int:
     manage("seed_demo", "--if-empty")
     commands = {
         "web": [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker": [PY, "-m", "celery", "-A", "huaisi", "worker", "-l", "INFO", "--concurrency", "2"],
+        "worker": [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "huaisi",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            "2",
+        ],
         "beat": [
-            PY, "-m", "celery", "-A", "huaisi", "beat", "-l", "INFO",
-            "--schedule", str(VAR / "celerybeat-schedule"),
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "huaisi",
+            "beat",
+            "-l",
+            "INFO",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
         ],
     }
     children = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}

@@ -19,16 +19,18 @@ def check_database() -> tuple[bool, str]:
 
 def check_redis() -> tuple[bool, str]:
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
         client.ping()
     except Exception as exc:
         return False, type(exc).__name__
     return True, "ok"
 
 
-def check_celery(timeout: float = 1.5) -> tuple[bool, str]:
+def check_celery() -> tuple[bool, str]:
     try:
-        replies = celery_app.control.ping(timeout=timeout, limit=1)
+        replies = celery_app.control.ping(timeout=settings.HEALTHZ_CELERY_TIMEOUT, limit=1)
     except Exception as exc:
         return False, type(exc).__name__
     if not replies:

@@ -55,9 +55,13 @@ if DEBUG:
 else:
     SECRET_KEY = env_required("SECRET_KEY", "Production needs a long random secret key.")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS is not set: list the host names this site answers to.")
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is not set: list the host names this site answers to."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -122,8 +126,9 @@ TEMPLATES = [
 
 # --- Data stores -------------------------------------------------------------------------
 DATABASE_URL = env_required(
-    "DATABASE_URL", "Use `make run` / `make test` (they start an embedded PostgreSQL), "
-    "or point it at a server: postgres://user:password@host:5432/huaisi"
+    "DATABASE_URL",
+    "Use `make run` / `make test` (they start an embedded PostgreSQL), "
+    "or point it at a server: postgres://user:password@host:5432/huaisi",
 )
 try:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
@@ -137,11 +142,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env_required(
-    "REDIS_URL", "Use `make run` / `make test` (they start an embedded Redis), "
-    "or point it at a server: redis://host:6379/0"
+    "REDIS_URL",
+    "Use `make run` / `make test` (they start an embedded Redis), "
+    "or point it at a server: redis://host:6379/0",
 )
 if urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
-    raise ImproperlyConfigured(f"REDIS_URL must start with redis:// or rediss://, not {REDIS_URL!r}")
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis:// or rediss://, not {REDIS_URL!r}"
+    )
 
 CACHES = {
     "default": {
@@ -170,7 +178,8 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Language and time -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# HUAISI_LOCALE_DIR lets the catalogue test re-extract strings into a scratch copy.
+LOCALE_PATHS = [Path(env.str("HUAISI_LOCALE_DIR", default=str(BASE_DIR / "locale")))]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -266,6 +275,9 @@ LOGGING = {
         "django.server": {"level": "INFO"},
     },
 }
+
+# How long /healthz waits for a Celery worker to answer its ping, in seconds.
+HEALTHZ_CELERY_TIMEOUT = float(env_int("HEALTHZ_CELERY_TIMEOUT_MS", 1500)) / 1000
 
 # --- Product settings --------------------------------------------------------------------
 # Map tiles: empty by default, since many installs have no outside network (issue 3).

@@ -38,11 +38,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--households", type=int, default=20000,
+            "--households",
+            type=int,
+            default=20000,
             help="How many households the register apps create (20000 is the full town).",
         )
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Do nothing when any town exists already (used by `make run`).",
         )
 
@@ -58,8 +61,10 @@ class Command(BaseCommand):
             town, _ = Town.objects.update_or_create(
                 code=DEMO_TOWN_CODE,
                 defaults={
-                    "name": "槐泗镇（演示）", "is_demo": True,
-                    "centre_lat": "32.478000", "centre_lng": "119.377500",
+                    "name": "槐泗镇（演示）",
+                    "is_demo": True,
+                    "centre_lat": "32.478000",
+                    "centre_lng": "119.377500",
                 },
             )
         # Each app seeds its own data, in INSTALLED_APPS order (which is dependency order).

@@ -1,0 +1,219 @@
+"""`make bench`: build the demo data in its own database and time the hot paths against a
+reference measured in the same run (see "Performance method" in the design).
+
+    python -m huaisi.devstack exec .venv/bin/python -m bench [--households N] [--requests N]
+        [--scale town|100x|both] [--workers N] [--drop]
+
+Steps: (re)create `<db>_bench` next to DATABASE_URL's database, migrate it, time
+`seed_demo` (fresh, then again to show it is idempotent) against PostgreSQL COPY of the same
+rows; serve the project with gunicorn (bench.settings: production-like, plus /bench/floor)
+and time each page in PAGES against the floor, interleaved; count each page's SQL queries
+in-process; for 100x, copy the town 99 times (bench/scale.py) and measure again. The table
+is printed and written to bench/results/<timestamp>.json. `--drop` drops the bench database
+at the end (it is kept otherwise, to look into).
+
+Adding a row:
+- a page: append a `Page(label, path, login)` to PAGES. PATH is a string, or a function
+  called once Django is set up (to look up an id); LOGIN is a demo user name or None for an
+  anonymous visitor. It is timed, compared with the floor and query-counted at every scale.
+- a table the seed fills: append it to SEED_TABLES (the COPY reference copies those rows)
+  and its 100x copy to `scale.COPY_STATEMENTS`.
+- another kind of measurement (raw SQL for the same aggregate, an export): write a function
+  that returns `harness.Row`s with its reference and call it from `measure_scale` or `main`.
+"""
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from io import StringIO
+from urllib.parse import urlencode
+
+from . import harness, scale
+from .harness import Row, say
+
+DEMO_PASSWORD = "huaisi-demo"  # the documented demo log-in
+REPEATS = 3  # runs of each repeatable manage.py row (a fresh seed runs once)
+
+# Tables seed_demo writes, for the COPY reference (parents first).
+SEED_TABLES = [
+    "grids_town", "grids_village", "grids_grid", "grids_microgrid", "grids_department",
+    "auth_user", "huaisi_role",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str | Callable[[], str]
+    login: str | None = None
+
+
+def first_grid_path() -> str:
+    from django.urls import reverse
+
+    from grids.models import Grid
+    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
+
+    grid = Grid.objects.get(village__town__code=DEMO_TOWN_CODE, code="G01")
+    return reverse("grid-detail", args=[grid.pk])
+
+
+FLOOR = Page("/bench/floor", "/bench/floor")
+PAGES = [
+    FLOOR,
+    Page("/accounts/login/", "/accounts/login/"),
+    Page("/", "/", login="command"),
+    Page("/areas/grids/", "/areas/grids/", login="command"),
+    Page("/areas/grids/?q=槐泗", "/areas/grids/?" + urlencode({"q": "槐泗"}), login="command"),
+    Page("/areas/grids/<G01>/", first_grid_path, login="command"),
+    Page("/areas/villages/", "/areas/villages/", login="command"),
+]
+
+
+def seed_rows(args, scale_name: str, copy_ref, fresh_ms: float | None = None) -> list[Row]:
+    """The seed as a user runs it (a manage.py process), against COPY of the same rows; the
+    fresh run is timed by the caller (COPY_REF needs its rows), the idempotent one here."""
+    from django.core.management import call_command
+
+    copy_samples, copied = copy_ref
+    copy = harness.summarize(copy_samples)
+    reference = {"reference": f"COPY {copied} rows", "reference_ms": (copy["p50"], copy["p95"])}
+    rows = []
+    if fresh_ms is not None:
+        note = "a manage.py process: start-up included (see the --if-empty row), COPY has none"
+        label = f"seed_demo --households {args.households}"
+        rows.append(Row(label, scale_name, [fresh_ms], note=note, **reference))
+    say(f"{scale_name}: seed_demo again (idempotent), {REPEATS} times")
+    again = [
+        harness.manage("seed_demo", "--households", str(args.households)) for _ in range(REPEATS)
+    ]
+    queries = harness.count_command_queries(
+        lambda: call_command("seed_demo", households=args.households, stdout=StringIO())
+    )
+    note = "SQL: queries of one more run in this process"
+    label = "seed_demo again (idempotent)"
+    rows.append(Row(label, scale_name, again, queries=queries, note=note, **reference))
+    return rows
+
+
+def measure_scale(scale_name: str, args) -> list[Row]:
+    """Serve the project and time every page of PAGES, interleaved, against the floor."""
+    with harness.gunicorn(workers=args.workers) as port:
+        browsers: dict[str, harness.HttpClient] = {}
+        targets = []
+        for page in PAGES:
+            if page.login is None:
+                client = harness.HttpClient(port)  # each anonymous row: a fresh visitor
+            elif page.login not in browsers:
+                client = browsers[page.login] = harness.HttpClient(port)
+                client.login(page.login, DEMO_PASSWORD)
+            else:
+                client = browsers[page.login]
+            path = page.path() if callable(page.path) else page.path
+            targets.append(harness.Target(page.label, path, client))
+        say(f"{scale_name}: {len(targets)} paths × {args.requests} requests, interleaved")
+        samples = harness.time_interleaved(
+            targets,
+            requests=args.requests,
+            warmup=args.warmup,
+            seconds_per_row=args.seconds_per_row,
+        )
+    floor = harness.summarize(samples[FLOOR.label])
+    rows = []
+    for page, target in zip(PAGES, targets, strict=True):
+        queries = harness.count_queries(target.path, username=page.login)
+        row = Row(page.label, scale_name, samples[page.label], queries=queries)
+        if page is not FLOOR:
+            row.reference, row.reference_ms = "floor", (floor["p50"], floor["p95"])
+        rows.append(row)
+    return rows
+
+
+def parse_args(argv: list[str]):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=20000, help="passed to seed_demo")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per path")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per path first")
+    parser.add_argument("--seconds-per-row", type=float, default=60, help="time limit per row")
+    parser.add_argument("--scale", choices=["town", "100x", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn sync workers")
+    parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.warmup < 0 or args.households < 0 or args.workers < 1:
+        parser.error("--requests and --workers must be 1 or more, the others 0 or more")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    source_url = os.environ.get("DATABASE_URL")
+    if not source_url or not os.environ.get("REDIS_URL"):
+        print("DATABASE_URL and REDIS_URL are unset: run `make bench`.", file=sys.stderr)
+        return 2
+    started, load_before = time.monotonic(), os.getloadavg()
+    db = harness.BenchDatabase(source_url)
+    scales = ["town", "100x"] if args.scale == "both" else [args.scale]
+
+    rows: list[Row] = []
+    try:
+        db.recreate()
+        postgres = db.server_version()
+        say(f"database {db.name} (re)created on PostgreSQL {postgres}; migrating")
+        os.environ.update(harness.bench_environment(db.url))
+        harness.manage("migrate", "--no-input", "-v", "0")
+        harness.setup_django()
+        from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
+
+        say(f"town: seed_demo --households {args.households} (fresh)")
+        fresh = harness.manage("seed_demo", "--households", str(args.households))
+        copy_ref = harness.copy_reference(db, SEED_TABLES)
+        rows += seed_rows(args, "town", copy_ref, fresh_ms=fresh)
+        startup = [harness.manage("seed_demo", "--if-empty") for _ in range(REPEATS)]
+        rows.append(
+            Row("seed_demo --if-empty", "town", startup,
+                note="exits after one query: the process and Django start-up inside each seed row")
+        )  # fmt: skip
+        if "town" in scales:
+            rows += measure_scale("town", args)
+        if "100x" in scales:
+            say(f"building 100x: {scale.TOWNS - 1} copies of the demo town")
+            build_ms, written = scale.build(db, source=DEMO_TOWN_CODE)
+            rows.append(
+                Row(f"build 100x ({written} rows)", "100x", [build_ms],
+                    note="bench/scale.py, set-based INSERT … SELECT and ANALYZE; no reference")
+            )  # fmt: skip
+            rows += seed_rows(args, "100x", copy_ref)
+            rows += measure_scale("100x", args)
+    finally:
+        from django.conf import settings
+        from django.db import connections
+
+        if settings.configured:
+            connections.close_all()
+        if args.drop:
+            say(f"dropping {db.name}")
+            db.drop()
+
+    duration = time.monotonic() - started
+    print()
+    print(harness.format_table(rows))
+    path = harness.write_json(
+        rows,
+        {
+            "args": vars(args),
+            "database": db.name,
+            "postgres": postgres,
+            "duration_s": duration,
+            "loadavg_before": load_before,
+        },
+    )
+    say(f"load average {load_before} before, {os.getloadavg()} after")
+    say(f"whole run {duration:.0f} s; results in {path.relative_to(harness.BASE_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,208 @@
+"""Fixtures shared by every test: a small town with one user per role.
+
+The town: two villages (V1, V2), each with two grids, each grid with two micro-grids, and two
+departments. Each `role_user` fixture holds one role in V1 / its first grid / that grid's first
+micro-grid / the first department; `other_*` users hold the same roles on the V2 side.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from grids.models import Department, Grid, MicroGrid, Town, Village
+from huaisi.roles import RoleKind
+from huaisi.services import role_assign
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production's PBKDF2 takes ~0.5 s a user; tests make dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def town(db):
+    town = Town.objects.create(code="T1", name="测试镇")
+    for v in (1, 2):
+        village = Village.objects.create(town=town, code=f"V{v}", name=f"第{v}村")
+        for g in (1, 2):
+            grid = Grid.objects.create(village=village, code=f"V{v}G{g}", name=f"第{v}村第{g}网格")
+            for m in (1, 2):
+                MicroGrid.objects.create(
+                    grid=grid, code=f"V{v}G{g}M{m}", name=f"{grid.name}第{m}微网格"
+                )
+    for d in (1, 2):
+        Department.objects.create(town=town, code=f"D{d}", name=f"第{d}局")
+    return town
+
+
+@pytest.fixture
+def area(town):
+    """Named handles on the test town's areas."""
+
+    class Area:
+        v1 = Village.objects.get(code="V1")
+        v2 = Village.objects.get(code="V2")
+        g11 = Grid.objects.get(code="V1G1")
+        g12 = Grid.objects.get(code="V1G2")
+        g21 = Grid.objects.get(code="V2G1")
+        m111 = MicroGrid.objects.get(code="V1G1M1")
+        m112 = MicroGrid.objects.get(code="V1G1M2")
+        m211 = MicroGrid.objects.get(code="V2G1M1")
+        d1 = Department.objects.get(code="D1")
+        d2 = Department.objects.get(code="D2")
+
+    Area.town = town
+    return Area
+
+
+def make_user(username: str, *, kind: str | None = None, scope=None, **extra):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+    if kind is not None:
+        role_assign(user=user, kind=kind, scope=scope, starts_on=datetime.date(2025, 1, 1))
+    return user
+
+
+def _scope_for(kind: str, area, side: int):
+    v, g, m, d = (
+        (area.v1, area.g11, area.m111, area.d1)
+        if side == 1
+        else (area.v2, area.g21, area.m211, area.d2)
+    )
+    return {
+        RoleKind.TOWN_ADMIN: area.town,
+        RoleKind.COMMAND_CENTRE: area.town,
+        RoleKind.SUPERVISOR: area.town,
+        RoleKind.DEPARTMENT_HANDLER: d,
+        RoleKind.VILLAGE_CLERK: v,
+        RoleKind.ASSESSOR: v,
+        RoleKind.GRID_LEADER: g,
+        RoleKind.MICROGRID_WORKER: m,
+        RoleKind.VOLUNTEER_LEADER: v,
+    }[kind]
+
+
+@pytest.fixture
+def role_users(area):
+    """{kind: user} with each role on the V1 side of the test town."""
+    return {
+        kind: make_user(f"u_{kind}", kind=kind, scope=_scope_for(kind, area, 1))
+        for kind in RoleKind.values
+    }
+
+
+@pytest.fixture
+def other_role_users(area):
+    """{kind: user} with each area-scoped role on the V2 side."""
+    return {
+        kind: make_user(f"o_{kind}", kind=kind, scope=_scope_for(kind, area, 2))
+        for kind in RoleKind.values
+    }
+
+
+@pytest.fixture
+def user_without_role(db):
+    return make_user("no_role")
+
+
+# --- A real Celery worker --------------------------------------------------------------------
+
+
+def _database_url_for_worker() -> str:
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    conf = connection.settings_dict
+    host = quote(conf["HOST"] or "", safe="") if str(conf["HOST"]).startswith("/") else conf["HOST"]
+    auth = conf["USER"] + (f":{quote(conf['PASSWORD'], safe='')}" if conf["PASSWORD"] else "")
+    port = f":{conf['PORT']}" if conf["PORT"] else ""
+    return f"postgres://{auth}@{host}{port}/{conf['NAME']}"
+
+
+class WorkerProcess:
+    """A `celery worker` subprocess on the test database, the test queue and the test Redis."""
+
+    def __init__(self, log_path):
+        import os
+        import subprocess
+        import sys
+        import uuid
+
+        from django.conf import settings
+
+        self.name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        self.log_path = log_path
+        env = {**os.environ, "DATABASE_URL": _database_url_for_worker()}
+        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "huaisi",
+                "worker",
+                "-l",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--pool",
+                "prefork",
+                "-n",
+                self.name,
+                "-Q",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        import time
+
+        from huaisi.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early:\n{self.log()}")
+            if app.control.ping(destination=[self.name], timeout=0.5):
+                return
+        raise RuntimeError(f"celery worker did not answer within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()
+
+    def kill(self) -> None:
+        """Kill the worker hard, as a crash would."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except Exception:
+                self.process.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real worker process. Tests using it run without a wrapping transaction, so the
+    worker (another process) sees the rows the test wrote."""
+    worker = WorkerProcess(tmp_path / "celery-worker.log")
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        worker.stop()
