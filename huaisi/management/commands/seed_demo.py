@@ -56,7 +56,8 @@ class Command(BaseCommand):
             self.stdout.write("A town exists already; the demo seed is skipped.")
             return
         started = time.monotonic()
-        progress = ProgressBar()
+        # The raw stream: Django's OutputWrapper would end every redraw with a newline.
+        progress = ProgressBar(options.get("stderr") or sys.stderr)
         with transaction.atomic():
             town, _ = Town.objects.update_or_create(
                 code=DEMO_TOWN_CODE,
