@@ -158,8 +158,10 @@ def run() -> int:
         while True:
             for name, child in children.items():
                 if child.poll() is not None:
-                    _say(f"{name} exited with code {child.returncode}; stopping the others")
-                    status = child.returncode or 1
+                    # Ctrl-C reaches the children too; one may notice before this loop does.
+                    if child.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
+                        _say(f"{name} exited with code {child.returncode}; stopping the others")
+                        status = child.returncode
                     raise KeyboardInterrupt
             time.sleep(0.5)
     except KeyboardInterrupt:

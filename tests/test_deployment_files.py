@@ -39,6 +39,7 @@ DEFAULT_IS_RIGHT = {
     "CELERY_QUEUE": "web, worker and beat must agree on it, which the default guarantees",
     "HUAISI_LOCALE_DIR": "for the catalogue test only; the image compiled /app/locale",
     "HEALTHZ_CELERY_TIMEOUT_MS": "1.5 s is long enough for a worker on the same network",
+    "SECURE_HSTS_PRELOAD": "opt-in: preloading is the domain owner's decision",
 }
 
 # Stand-ins for what the operator must supply, used to expand ${VAR:?...} references.
