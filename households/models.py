@@ -1,1 +1,236 @@
-"""Houses, households and residents: filled by the register issue."""
+"""The register: houses, households (户) and residents, each change kept by pghistory."""
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from huaisi.roles import Level
+
+ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
+MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
+
+
+class CareTag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("Left-behind child")
+    DISABLED = "disabled", _("Disabled")
+    LOW_INCOME = "low_income", _("Low-income (dibao)")
+    VETERAN = "veteran", _("Veteran")
+    KEY_PERSON = "key_person", _("Key person")
+    SPECIAL_HARDSHIP = "special_hardship", _("Special hardship")
+    SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
+
+
+@pghistory.track()
+class House(models.Model):
+    class Structure(models.TextChoices):
+        BRICK_CONCRETE = "brick_concrete", _("Brick and concrete")
+        BRICK_WOOD = "brick_wood", _("Brick and wood")
+        FRAME = "frame", _("Reinforced concrete frame")
+        STEEL = "steel", _("Steel")
+        OTHER = "other", _("Other")
+
+    class Use(models.TextChoices):
+        SELF_OCCUPIED = "self_occupied", _("Self-occupied")
+        RENTED = "rented", _("Rented out")
+        VACANT = "vacant", _("Vacant")
+        BUSINESS = "business", _("Business")
+
+    village = models.ForeignKey("grids.Village", on_delete=models.PROTECT, related_name="houses")
+    microgrid = models.ForeignKey("grids.MicroGrid", on_delete=models.PROTECT, related_name="houses")
+    address = models.CharField(_("address"), max_length=200)
+    structure = models.CharField(
+        _("structure"), max_length=20, choices=Structure.choices, default=Structure.BRICK_CONCRETE
+    )
+    floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True)
+    use = models.CharField(_("use"), max_length=20, choices=Use.choices, default=Use.SELF_OCCUPIED)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="houses/%Y/%m/", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    area_paths = {
+        Level.TOWN: "village__town",
+        Level.VILLAGE: "village",
+        Level.GRID: "microgrid__grid",
+        Level.MICROGRID: "microgrid",
+    }
+
+    class Meta:
+        verbose_name = _("house")
+        verbose_name_plural = _("houses")
+        constraints = [
+            # The natural key imports update by.
+            models.UniqueConstraint(fields=["village", "address"], name="house_address_unique"),
+            models.CheckConstraint(condition=Q(floors__gte=1, floors__lte=60), name="house_floors_range"),
+            models.CheckConstraint(
+                condition=Q(floor_area__isnull=True) | Q(floor_area__gt=0), name="house_area_positive"
+            ),
+            models.CheckConstraint(
+                condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
+                | (Q(lat__gte=-90, lat__lte=90) & Q(lng__gte=-180, lng__lte=180)),
+                name="house_position_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+@pghistory.track()
+class Household(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        MOVED_OUT = "moved_out", _("Moved out")
+        SPLIT = "split", _("Split up")
+        MERGED = "merged", _("Merged into another")
+
+    number = models.CharField(_("household number"), max_length=32)
+    house = models.ForeignKey(
+        House, on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+    )
+    microgrid = models.ForeignKey(
+        "grids.MicroGrid", on_delete=models.PROTECT, related_name="households"
+    )
+    pact_signed_on = models.DateField(_("civility pact signed on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    split_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_offs"
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    area_paths = {
+        Level.TOWN: "microgrid__grid__village__town",
+        Level.VILLAGE: "microgrid__grid__village",
+        Level.GRID: "microgrid__grid",
+        Level.MICROGRID: "microgrid",
+    }
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="household_number_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="household_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+@pghistory.track()
+class Resident(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        SIBLING = "sibling", _("Sibling")
+        CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+        OTHER = "other", _("Other")
+
+    class ResidenceType(models.TextChoices):
+        REGISTERED = "registered", _("Registered (hukou)")
+        PERMANENT = "permanent", _("Permanent, registered elsewhere")
+        FLOATING = "floating", _("Floating")
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
+    name = models.CharField(_("name"), max_length=50)
+    # Filled by the services from `name`, for search by pinyin initials (zsf → 张三丰).
+    name_initials = models.CharField(max_length=50, editable=False, db_index=True)
+    name_pinyin = models.CharField(max_length=200, editable=False)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices)
+    residence_type = models.CharField(
+        _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+    )
+    care_tags = ArrayField(
+        models.CharField(max_length=32, choices=CareTag.choices), blank=True, default=list,
+        verbose_name=_("care tags"),
+    )
+    moved_out = models.BooleanField(_("moved out"), default=False)
+    deceased = models.BooleanField(_("deceased"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    area_paths = {
+        Level.TOWN: "household__microgrid__grid__village__town",
+        Level.VILLAGE: "household__microgrid__grid__village",
+        Level.GRID: "household__microgrid__grid",
+        Level.MICROGRID: "household__microgrid",
+    }
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            # One person, one record: the ID number is the natural key imports update by.
+            models.UniqueConstraint(fields=["id_number"], name="resident_id_number_unique"),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relation="head", moved_out=False, deceased=False),
+                name="household_one_head",
+            ),
+            models.CheckConstraint(
+                condition=Q(id_number__isnull=True) | Q(id_number__regex=ID_NUMBER_PATTERN),
+                name="resident_id_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=MOBILE_PATTERN), name="resident_phone_format"
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["care_tags"], name="resident_care_tags_gin"),
+            models.Index(fields=["household", "relation"], name="resident_household_relation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_present(self) -> bool:
+        return not (self.moved_out or self.deceased)
+
+
+class RevealLog(models.Model):
+    """Each time someone saw a full ID or phone number: who, whose, which, when (PIPL)."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+        PHONE = "phone", _("mobile phone")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="reveals")
+    field = models.CharField(max_length=16, choices=Field.choices)
+    revealed_at = models.DateTimeField(auto_now_add=True)
+    path = models.CharField(max_length=200, blank=True)
+
+    area_paths = {
+        Level.TOWN: "resident__household__microgrid__grid__village__town",
+        Level.VILLAGE: "resident__household__microgrid__grid__village",
+    }
+
+    class Meta:
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        indexes = [models.Index(fields=["resident", "-revealed_at"])]

@@ -51,7 +51,13 @@ EXCLUSIVE_KINDS = frozenset({RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER})
 class Capability(models.TextChoices):
     VIEW_AREAS = "view_areas", _("View areas and rosters")
     EXPORT_AREAS = "export_areas", _("Export area lists")
-    MANAGE_AREAS = "manage_areas", _("Maintain areas and rosters")
+    MANAGE_AREAS = "manage_areas", _("Maintain areas, departments and staff accounts")
+    MANAGE_ROSTERS = "manage_rosters", _("Assign and end roles")
+    VIEW_RESIDENTS = "view_residents", _("View households and residents")
+    EDIT_RESIDENTS = "edit_residents", _("Edit households and residents")
+    REVEAL_PHONE = "reveal_phone", _("See full phone numbers")
+    REVEAL_ID_NUMBER = "reveal_id_number", _("See full ID numbers")
+    IMPORT_REGISTER = "import_register", _("Import and export the register")
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -60,4 +66,44 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE, RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER}
     ),
     Capability.MANAGE_AREAS: frozenset({RoleKind.TOWN_ADMIN}),
+    # The register is for the people who look after residents; department handlers and the
+    # supervision team work on orders, not on the population.
+    Capability.VIEW_RESIDENTS: frozenset(
+        {
+            RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE, RoleKind.VILLAGE_CLERK, RoleKind.ASSESSOR,
+            RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER,
+        }
+    ),
+    Capability.EDIT_RESIDENTS: frozenset(
+        {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}
+    ),
+    # Phones: those who visit or call residents. Full ID numbers: only the register's keepers.
+    Capability.REVEAL_PHONE: frozenset(
+        {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}
+    ),
+    Capability.REVEAL_ID_NUMBER: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
+    Capability.IMPORT_REGISTER: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
+    # Which kinds each of these may hand out is narrowed further by ASSIGNABLE_KINDS.
+    Capability.MANAGE_ROSTERS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
+}
+
+# The kinds a role may put on the roster inside its own scope. Town roles (administrator,
+# command centre, supervision) are not handed out through the product's pages: they carry the
+# whole town and stay with whoever runs the installation. A village clerk staffs their own
+# village's grids and its assessment group, but not clerks or volunteer leaders (the town
+# appoints those), and never themselves (grids.forms.RoleAssignForm refuses it).
+ASSIGNABLE_KINDS: dict[str, frozenset[str]] = {
+    RoleKind.TOWN_ADMIN: frozenset(
+        {
+            RoleKind.DEPARTMENT_HANDLER,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.ASSESSOR,
+            RoleKind.VOLUNTEER_LEADER,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
+    ),
+    RoleKind.VILLAGE_CLERK: frozenset(
+        {RoleKind.ASSESSOR, RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}
+    ),
 }

@@ -1,0 +1,72 @@
+import re
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from huaisi.access import get_for_user, visible_to
+from huaisi.roles import Capability
+
+from .models import CareTag, Household, House, Resident, RevealLog
+
+ID_TAIL_RE = re.compile(r"^\d{3,17}[\dXx]?$")
+INITIALS_RE = re.compile(r"^[A-Za-z]+$")
+SEARCH_LIMIT = 50
+
+
+def resident_search_for_user(*, user, query: str = "", care_tag: str = "", include_gone: bool = False) -> QuerySet[Resident]:
+    """Residents the user may see matching `query`: part of the name, pinyin initials or full
+    pinyin (zsf / zhangsanfeng → 张三丰), or the tail of the ID number (4+ digits)."""
+    residents = Resident.objects.select_related("household__microgrid__grid__village")
+    if not include_gone:
+        residents = residents.filter(moved_out=False, deceased=False)
+    query = query.strip()
+    if query:
+        condition = Q(name__contains=query)
+        if INITIALS_RE.match(query):
+            lowered = query.lower()
+            condition |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+        if ID_TAIL_RE.match(query) and len(query) >= 4:
+            condition |= Q(id_number__endswith=query.upper())
+        residents = residents.filter(condition)
+    if care_tag in CareTag.values:
+        residents = residents.filter(care_tags__contains=[care_tag])
+    return visible_to(user, residents, capability=Capability.VIEW_RESIDENTS).order_by("name_pinyin", "pk")
+
+
+def resident_get_for_user(*, user, pk: int) -> Resident:
+    return get_for_user(
+        user,
+        Resident.objects.select_related("household__microgrid__grid__village", "household__house"),
+        pk=pk,
+        capability=Capability.VIEW_RESIDENTS,
+    )
+
+
+def household_get_for_user(*, user, pk: int) -> Household:
+    members = Resident.objects.order_by("moved_out", "deceased", "relation", "birth_date")
+    return get_for_user(
+        user,
+        Household.objects.select_related("microgrid__grid__village", "house", "split_from", "merged_into")
+        .prefetch_related(Prefetch("residents", queryset=members)),
+        pk=pk,
+        capability=Capability.VIEW_RESIDENTS,
+    )
+
+
+def household_list_for_user(*, user, query: str = "") -> QuerySet[Household]:
+    households = Household.objects.select_related("microgrid__grid__village", "house").annotate(
+        member_count=Count("residents", filter=Q(residents__moved_out=False, residents__deceased=False))
+    )
+    if query.strip():
+        households = households.filter(Q(number__icontains=query.strip()) | Q(house__address__contains=query.strip()))
+    return visible_to(user, households, capability=Capability.VIEW_RESIDENTS).order_by("number")
+
+
+def house_get_for_user(*, user, pk: int) -> House:
+    return get_for_user(
+        user, House.objects.select_related("village", "microgrid__grid"), pk=pk,
+        capability=Capability.VIEW_RESIDENTS,
+    )
+
+
+def reveals_of_resident(*, resident: Resident, limit: int = 20) -> QuerySet[RevealLog]:
+    return RevealLog.objects.filter(resident=resident).select_related("user").order_by("-revealed_at")[:limit]
