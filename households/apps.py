@@ -1,10 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from huaisi.apps import NavItem
+from huaisi.roles import Capability
+
 
 class HouseholdsConfig(AppConfig):
     name = "households"
     verbose_name = _("Households and residents")
+    nav_items = (NavItem(_("Residents"), "resident-list", Capability.VIEW_RESIDENTS),)
 
     def seed_demo(self, *, town, options, progress):
         from .demo import seed

@@ -1,13 +1,14 @@
 """The register: houses, households (户) and residents, each change kept by pghistory."""
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huaisi.audit import tracked
 from huaisi.roles import Level
 
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
@@ -25,7 +26,7 @@ class CareTag(models.TextChoices):
     SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
 
 
-@pghistory.track()
+@tracked()
 class House(models.Model):
     class Structure(models.TextChoices):
         BRICK_CONCRETE = "brick_concrete", _("Brick and concrete")
@@ -41,13 +42,17 @@ class House(models.Model):
         BUSINESS = "business", _("Business")
 
     village = models.ForeignKey("grids.Village", on_delete=models.PROTECT, related_name="houses")
-    microgrid = models.ForeignKey("grids.MicroGrid", on_delete=models.PROTECT, related_name="houses")
+    microgrid = models.ForeignKey(
+        "grids.MicroGrid", on_delete=models.PROTECT, related_name="houses"
+    )
     address = models.CharField(_("address"), max_length=200)
     structure = models.CharField(
         _("structure"), max_length=20, choices=Structure.choices, default=Structure.BRICK_CONCRETE
     )
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
-    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True)
+    floor_area = models.DecimalField(
+        _("floor area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
     use = models.CharField(_("use"), max_length=20, choices=Use.choices, default=Use.SELF_OCCUPIED)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -67,9 +72,12 @@ class House(models.Model):
         constraints = [
             # The natural key imports update by.
             models.UniqueConstraint(fields=["village", "address"], name="house_address_unique"),
-            models.CheckConstraint(condition=Q(floors__gte=1, floors__lte=60), name="house_floors_range"),
             models.CheckConstraint(
-                condition=Q(floor_area__isnull=True) | Q(floor_area__gt=0), name="house_area_positive"
+                condition=Q(floors__gte=1, floors__lte=60), name="house_floors_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(floor_area__isnull=True) | Q(floor_area__gt=0),
+                name="house_area_positive",
             ),
             models.CheckConstraint(
                 condition=(Q(lat__isnull=True) & Q(lng__isnull=True))
@@ -82,7 +90,7 @@ class House(models.Model):
         return self.address
 
 
-@pghistory.track()
+@tracked()
 class Household(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -98,7 +106,9 @@ class Household(models.Model):
         "grids.MicroGrid", on_delete=models.PROTECT, related_name="households"
     )
     pact_signed_on = models.DateField(_("civility pact signed on"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
     split_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_offs"
     )
@@ -129,7 +139,7 @@ class Household(models.Model):
         return self.number
 
 
-@pghistory.track()
+@tracked()
 class Resident(models.Model):
     class Gender(models.TextChoices):
         MALE = "M", _("Male")
@@ -162,10 +172,15 @@ class Resident(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
     relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices)
     residence_type = models.CharField(
-        _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+        _("residence type"),
+        max_length=16,
+        choices=ResidenceType.choices,
+        default=ResidenceType.REGISTERED,
     )
     care_tags = ArrayField(
-        models.CharField(max_length=32, choices=CareTag.choices), blank=True, default=list,
+        models.CharField(max_length=32, choices=CareTag.choices),
+        blank=True,
+        default=list,
         verbose_name=_("care tags"),
     )
     moved_out = models.BooleanField(_("moved out"), default=False)
@@ -210,6 +225,17 @@ class Resident(models.Model):
     @property
     def is_present(self) -> bool:
         return not (self.moved_out or self.deceased)
+
+    @property
+    def care_tag_labels(self) -> list[str]:
+        labels = dict(CareTag.choices)
+        return [str(labels.get(tag, tag)) for tag in self.care_tags]
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class RevealLog(models.Model):

@@ -5,14 +5,16 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from huaisi.access import get_for_user, visible_to
 from huaisi.roles import Capability
 
-from .models import CareTag, Household, House, Resident, RevealLog
+from .models import CareTag, House, Household, Resident, RevealLog
 
 ID_TAIL_RE = re.compile(r"^\d{3,17}[\dXx]?$")
 INITIALS_RE = re.compile(r"^[A-Za-z]+$")
 SEARCH_LIMIT = 50
 
 
-def resident_search_for_user(*, user, query: str = "", care_tag: str = "", include_gone: bool = False) -> QuerySet[Resident]:
+def resident_search_for_user(
+    *, user, query: str = "", care_tag: str = "", include_gone: bool = False
+) -> QuerySet[Resident]:
     """Residents the user may see matching `query`: part of the name, pinyin initials or full
     pinyin (zsf / zhangsanfeng → 张三丰), or the tail of the ID number (4+ digits)."""
     residents = Resident.objects.select_related("household__microgrid__grid__village")
@@ -29,7 +31,9 @@ def resident_search_for_user(*, user, query: str = "", care_tag: str = "", inclu
         residents = residents.filter(condition)
     if care_tag in CareTag.values:
         residents = residents.filter(care_tags__contains=[care_tag])
-    return visible_to(user, residents, capability=Capability.VIEW_RESIDENTS).order_by("name_pinyin", "pk")
+    return visible_to(user, residents, capability=Capability.VIEW_RESIDENTS).order_by(
+        "name_pinyin", "pk"
+    )
 
 
 def resident_get_for_user(*, user, pk: int) -> Resident:
@@ -45,8 +49,9 @@ def household_get_for_user(*, user, pk: int) -> Household:
     members = Resident.objects.order_by("moved_out", "deceased", "relation", "birth_date")
     return get_for_user(
         user,
-        Household.objects.select_related("microgrid__grid__village", "house", "split_from", "merged_into")
-        .prefetch_related(Prefetch("residents", queryset=members)),
+        Household.objects.select_related(
+            "microgrid__grid__village", "house", "split_from", "merged_into"
+        ).prefetch_related(Prefetch("residents", queryset=members)),
         pk=pk,
         capability=Capability.VIEW_RESIDENTS,
     )
@@ -54,19 +59,29 @@ def household_get_for_user(*, user, pk: int) -> Household:
 
 def household_list_for_user(*, user, query: str = "") -> QuerySet[Household]:
     households = Household.objects.select_related("microgrid__grid__village", "house").annotate(
-        member_count=Count("residents", filter=Q(residents__moved_out=False, residents__deceased=False))
+        member_count=Count(
+            "residents", filter=Q(residents__moved_out=False, residents__deceased=False)
+        )
     )
     if query.strip():
-        households = households.filter(Q(number__icontains=query.strip()) | Q(house__address__contains=query.strip()))
+        households = households.filter(
+            Q(number__icontains=query.strip()) | Q(house__address__contains=query.strip())
+        )
     return visible_to(user, households, capability=Capability.VIEW_RESIDENTS).order_by("number")
 
 
 def house_get_for_user(*, user, pk: int) -> House:
     return get_for_user(
-        user, House.objects.select_related("village", "microgrid__grid"), pk=pk,
+        user,
+        House.objects.select_related("village", "microgrid__grid"),
+        pk=pk,
         capability=Capability.VIEW_RESIDENTS,
     )
 
 
 def reveals_of_resident(*, resident: Resident, limit: int = 20) -> QuerySet[RevealLog]:
-    return RevealLog.objects.filter(resident=resident).select_related("user").order_by("-revealed_at")[:limit]
+    return (
+        RevealLog.objects.filter(resident=resident)
+        .select_related("user")
+        .order_by("-revealed_at")[:limit]
+    )

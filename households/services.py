@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from .models import Household, House, Resident, RevealLog
+from .models import House, Household, Resident, RevealLog
 from .validation import check_id_agrees, validate_id_number, validate_mobile
 
 RESIDENT_FIELDS = (
@@ -47,7 +47,9 @@ def resident_clean(*, data: dict, instance: Resident | None = None, household: H
         else:
             errors.update(
                 check_id_agrees(
-                    id_number=id_number, birth_date=cleaned.get("birth_date"), gender=cleaned.get("gender")
+                    id_number=id_number,
+                    birth_date=cleaned.get("birth_date"),
+                    gender=cleaned.get("gender"),
                 )
             )
             clash = Resident.objects.filter(id_number=id_number)
@@ -82,7 +84,8 @@ def resident_clean(*, data: dict, instance: Resident | None = None, household: H
         head = heads.first()
         if head is not None:
             errors["relation"] = ValidationError(
-                _("This household already has a head: %(name)s. Change that first.") % {"name": head.name},
+                _("This household already has a head: %(name)s. Change that first.")
+                % {"name": head.name},
                 code="second_head",
             )
     cleaned["care_tags"] = sorted(set(cleaned.get("care_tags") or []))
@@ -96,7 +99,9 @@ def resident_create(*, household: Household, **fields) -> Resident:
     cleaned = resident_clean(data=fields, household=household)
     initials, full = pinyin_keys(cleaned["name"])
     return Resident.objects.create(
-        household=household, name_initials=initials, name_pinyin=full,
+        household=household,
+        name_initials=initials,
+        name_pinyin=full,
         **{k: cleaned[k] for k in RESIDENT_FIELDS if k in cleaned},
     )
 
@@ -149,14 +154,21 @@ def household_split(
     if not number:
         raise ValidationError({"number": _("Enter the new household number.")})
     if Household.objects.filter(number=number).exists():
-        raise ValidationError({"number": _("Household number %(number)s exists already.") % {"number": number}})
+        raise ValidationError(
+            {"number": _("Household number %(number)s exists already.") % {"number": number}}
+        )
     new = Household.objects.create(
-        number=number, house=source.house, microgrid=source.microgrid,
-        pact_signed_on=None, split_from=source,
+        number=number,
+        house=source.house,
+        microgrid=source.microgrid,
+        pact_signed_on=None,
+        split_from=source,
     )
     for resident in movers:
         resident.household = new
-        resident.relation = Resident.Relation.HEAD if resident.pk == head.pk else Resident.Relation.OTHER
+        resident.relation = (
+            Resident.Relation.HEAD if resident.pk == head.pk else Resident.Relation.OTHER
+        )
         resident.save(update_fields=["household", "relation", "updated_at"])
     if not source.residents.filter(moved_out=False, deceased=False).exists():
         source.status = Household.Status.SPLIT
@@ -172,7 +184,12 @@ def household_merge(*, source: Household, target: Household) -> Household:
     if source.pk == target.pk:
         raise ValidationError(_("A household cannot be merged into itself."))
     # Lock both in id order, so two merges at once cannot deadlock.
-    locked = {h.pk: h for h in Household.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    locked = {
+        h.pk: h
+        for h in Household.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
     source, target = locked[source.pk], locked[target.pk]
     if source.status != Household.Status.ACTIVE or target.status != Household.Status.ACTIVE:
         raise ValidationError(_("Both households must be active."))
@@ -188,7 +205,9 @@ def household_merge(*, source: Household, target: Household) -> Household:
 
 
 @transaction.atomic(durable=True)
-def household_update(*, household: Household, pact_signed_on: datetime.date | None, house: House | None) -> Household:
+def household_update(
+    *, household: Household, pact_signed_on: datetime.date | None, house: House | None
+) -> Household:
     locked = Household.objects.select_for_update().get(pk=household.pk)
     if pact_signed_on and pact_signed_on > timezone.localdate():
         raise ValidationError({"pact_signed_on": _("The signing date is in the future.")})

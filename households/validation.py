@@ -50,7 +50,12 @@ def validate_id_number(value: str) -> str:
         birth = ric.get_birth_date(number)
     except stdnum_errors.InvalidComponent:
         birth = None
-    if birth is None or birth > timezone.localdate() or birth.year < 1880 or not _region_known(number):
+    if (
+        birth is None
+        or birth > timezone.localdate()
+        or birth.year < 1880
+        or not _region_known(number)
+    ):
         raise ValidationError(
             _("The birth date or region inside the ID number is impossible."), code="id_component"
         )
@@ -64,7 +69,9 @@ def id_number_facts(number: str) -> tuple[datetime.date, str]:
     return birth, gender
 
 
-def check_id_agrees(*, id_number: str, birth_date: datetime.date | None, gender: str | None) -> dict:
+def check_id_agrees(
+    *, id_number: str, birth_date: datetime.date | None, gender: str | None
+) -> dict:
     """Errors by field where the birth date or gender disagree with the ID number."""
     errors = {}
     birth, id_gender = id_number_facts(id_number)
@@ -75,7 +82,9 @@ def check_id_agrees(*, id_number: str, birth_date: datetime.date | None, gender:
         )
     if gender and gender != id_gender:
         errors["gender"] = ValidationError(
-            _("The ID number belongs to a man.") if id_gender == "M" else _("The ID number belongs to a woman."),
+            _("The ID number belongs to a man.")
+            if id_gender == "M"
+            else _("The ID number belongs to a woman."),
             code="gender_mismatch",
         )
     return errors

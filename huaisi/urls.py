@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("areas/", include("grids.urls")),
+    path("register/", include("households.urls")),
     path("admin/", admin.site.urls),
 ]

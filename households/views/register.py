@@ -1,0 +1,239 @@
+"""Field pages for the register: search, household and resident pages, edits, reveals."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from huaisi.access import user_can, visible_to
+from huaisi.audit import history_of
+from huaisi.roles import Capability
+from huaisi.views import HtmxHttpRequest
+
+from .. import selectors, services
+from ..forms import MergeForm, ResidentForm, SplitForm
+from ..models import CareTag, Household, RevealLog
+
+REVEAL_CAPABILITY = {
+    RevealLog.Field.ID_NUMBER: Capability.REVEAL_ID_NUMBER,
+    RevealLog.Field.PHONE: Capability.REVEAL_PHONE,
+}
+
+
+def _require(request, capability: str) -> None:
+    if not user_can(request.user, capability):
+        raise PermissionDenied
+
+
+def _editable_household(request, pk: int) -> Household:
+    household = selectors.household_get_for_user(user=request.user, pk=pk)
+    if not visible_to(
+        request.user, Household.objects.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
+    ).exists():
+        raise PermissionDenied
+    return household
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def resident_list(request: HtmxHttpRequest) -> HttpResponse:
+    _require(request, Capability.VIEW_RESIDENTS)
+    query = request.GET.get("q", "")[:40]
+    tag = request.GET.get("tag", "")
+    results = list(
+        selectors.resident_search_for_user(user=request.user, query=query, care_tag=tag)[
+            : selectors.SEARCH_LIMIT + 1
+        ]
+    )
+    context = {
+        "residents": results[: selectors.SEARCH_LIMIT],
+        "more": len(results) > selectors.SEARCH_LIMIT,
+        "limit": selectors.SEARCH_LIMIT,
+        "query": query,
+        "tag": tag,
+        "care_tags": CareTag.choices,
+    }
+    template = "households/resident_list.html"
+    if request.htmx and request.htmx.target == "resident-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def resident_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for_user(user=request.user, pk=pk)
+    context = {
+        "resident": resident,
+        "household": resident.household,
+        "history": history_of(resident),
+        "reveals": selectors.reveals_of_resident(resident=resident),
+        "can_edit": user_can(request.user, Capability.EDIT_RESIDENTS),
+        "can_reveal_id": user_can(request.user, Capability.REVEAL_ID_NUMBER),
+        "can_reveal_phone": user_can(request.user, Capability.REVEAL_PHONE),
+    }
+    return render(request, "households/resident_detail.html", context)
+
+
+@require_POST
+@login_required
+def resident_reveal(request: HtmxHttpRequest, pk: int, field: str) -> HttpResponse:
+    """Show one full number, after logging who saw whose. POST, so no prefetch or crawler
+    can reveal anything, and the log has exactly one row per click."""
+    if field not in REVEAL_CAPABILITY:
+        raise Http404
+    _require(request, REVEAL_CAPABILITY[field])
+    resident = selectors.resident_get_for_user(user=request.user, pk=pk)
+    services.reveal_record(user=request.user, resident=resident, field=field, path=request.path)
+    value = getattr(resident, field) or "—"
+    if request.htmx:
+        return render(
+            request, "households/resident_detail.html#revealed", {"value": value, "field": field}
+        )
+    messages.info(request, _("Full number: %(value)s (this view was logged)") % {"value": value})
+    return redirect("resident-detail", pk=resident.pk)
+
+
+def _resident_form_view(request, *, household: Household, instance=None):
+    form = ResidentForm(request.POST or None, instance=instance, household=household)
+    validating = request.POST.get("_validate")
+    if request.method == "POST" and validating:
+        # As-you-type check of one field: answer with that field's errors only, save nothing.
+        form.is_valid()
+        field = form[validating] if validating in form.fields else None
+        return render(request, "households/resident_form.html#field_errors", {"field": field})
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+        try:
+            if instance is None:
+                resident = services.resident_create(household=household, **data)
+                messages.success(request, _("%(name)s was added.") % {"name": resident.name})
+            else:
+                resident = services.resident_update(resident=instance, **data)
+                messages.success(
+                    request, _("Changes to %(name)s were saved.") % {"name": resident.name}
+                )
+        except ValidationError as exc:
+            # Someone else changed the household meanwhile (a second head, the same ID).
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            return redirect("resident-detail", pk=resident.pk)
+    return render(
+        request,
+        "households/resident_form.html",
+        {"form": form, "household": household, "resident": instance},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for_user(user=request.user, pk=pk)
+    household = _editable_household(request, resident.household_id)
+    return _resident_form_view(request, household=household, instance=resident)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    household = _editable_household(request, pk)
+    return _resident_form_view(request, household=household)
+
+
+@require_GET
+@login_required
+def household_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk)
+    members = list(household.residents.all())
+    context = {
+        "household": household,
+        "present": [m for m in members if m.is_present],
+        "gone": [m for m in members if not m.is_present],
+        "history": history_of(household),
+        "can_edit": visible_to(
+            request.user, Household.objects.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
+        ).exists(),
+    }
+    return render(request, "households/household_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    household = _editable_household(request, pk)
+    form = SplitForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.household_split(
+                household=household,
+                members=form.cleaned_data["members"],
+                number=form.cleaned_data["number"],
+                head=form.cleaned_data["head"],
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(
+                request, _("Household %(number)s was split off.") % {"number": new.number}
+            )
+            return redirect("household-detail", pk=new.pk)
+    return render(
+        request, "households/household_split.html", {"form": form, "household": household}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_merge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    household = _editable_household(request, pk)
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["target_number"].strip()
+        target = visible_to(
+            request.user,
+            Household.objects.filter(number=number),
+            capability=Capability.EDIT_RESIDENTS,
+        ).first()
+        if target is None:
+            form.add_error(
+                "target_number",
+                _("No household %(number)s within your areas.") % {"number": number},
+            )
+        else:
+            try:
+                services.household_merge(source=household, target=target)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Household %(a)s was merged into %(b)s.")
+                    % {"a": household.number, "b": target.number},
+                )
+                return redirect("household-detail", pk=target.pk)
+    return render(
+        request, "households/household_merge.html", {"form": form, "household": household}
+    )
+
+
+@require_GET
+@login_required
+def house_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    house = selectors.house_get_for_user(user=request.user, pk=pk)
+    households = visible_to(
+        request.user,
+        house.households.select_related("microgrid"),
+        capability=Capability.VIEW_RESIDENTS,
+    ).order_by("number")
+    return render(
+        request,
+        "households/house_detail.html",
+        {"house": house, "households": households, "history": history_of(house)},
+    )
