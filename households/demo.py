@@ -18,16 +18,41 @@ from grids.demo import GIVEN, SURNAMES
 from grids.models import MicroGrid, Town
 from huaisi.bulk import copy_insert
 
-from .models import CareTag, Household, House, Resident
+from .models import CareTag, House, Household, Resident
 from .services import pinyin_keys
 
 REGION = "321003"
 BATCH = 2000
-HOUSE_FIELDS = ["village", "microgrid", "address", "structure", "floors", "floor_area", "use", "lat", "lng", "photo", "updated_at"]
+HOUSE_FIELDS = [
+    "village",
+    "microgrid",
+    "address",
+    "structure",
+    "floors",
+    "floor_area",
+    "use",
+    "lat",
+    "lng",
+    "photo",
+    "updated_at",
+]
 HOUSEHOLD_FIELDS = ["number", "house", "microgrid", "pact_signed_on", "status", "updated_at"]
 RESIDENT_FIELDS = [
-    "household", "name", "name_initials", "name_pinyin", "gender", "id_number", "birth_date", "phone",
-    "relation", "residence_type", "care_tags", "moved_out", "deceased", "note", "updated_at",
+    "household",
+    "name",
+    "name_initials",
+    "name_pinyin",
+    "gender",
+    "id_number",
+    "birth_date",
+    "phone",
+    "relation",
+    "residence_type",
+    "care_tags",
+    "moved_out",
+    "deceased",
+    "note",
+    "updated_at",
 ]
 
 
@@ -41,12 +66,16 @@ def id_number(rng: random.Random, birth: datetime.date, male: bool, used: set) -
             return number
 
 
-def random_birth(rng: random.Random, age_from: int, age_to: int, today: datetime.date) -> datetime.date:
+def random_birth(
+    rng: random.Random, age_from: int, age_to: int, today: datetime.date
+) -> datetime.date:
     return today - datetime.timedelta(days=rng.randint(age_from * 365 + 1, age_to * 365 - 1))
 
 
 def person(rng: random.Random, surname: str | None = None) -> str:
-    return (surname or rng.choice(SURNAMES)) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    return (surname or rng.choice(SURNAMES)) + "".join(
+        rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))
+    )
 
 
 def seed(*, town: Town, options: dict, progress) -> dict:
@@ -55,9 +84,15 @@ def seed(*, town: Town, options: dict, progress) -> dict:
         return {"households": 0}
     rng = random.Random(20261127)
     today = datetime.date(2026, 11, 1)
-    microgrids = list(MicroGrid.objects.filter(grid__village__town=town).select_related("grid__village").order_by("code"))
+    microgrids = list(
+        MicroGrid.objects.filter(grid__village__town=town)
+        .select_related("grid__village")
+        .order_by("code")
+    )
     # Drawing the same seed again gives the same people: a re-run finds them and adds none.
-    existing_ids = set(Resident.objects.filter(id_number__startswith=REGION).values_list("id_number", flat=True))
+    existing_ids = set(
+        Resident.objects.filter(id_number__startswith=REGION).values_list("id_number", flat=True)
+    )
     used_ids: set[str] = set()
 
     houses, households, residents = [], [], []
@@ -68,18 +103,31 @@ def seed(*, town: Town, options: dict, progress) -> dict:
         lng = Decimal(str(rng.uniform(box[0][0], box[1][0]))).quantize(Decimal("0.000001"))
         lat = Decimal(str(rng.uniform(box[0][1], box[2][1]))).quantize(Decimal("0.000001"))
         address = f"{village.name}{micro.grid.code[-2:]}组{n + 1}号"
-        houses.append(House(
-            village=village, microgrid=micro, address=address, lat=lat, lng=lng,
-            structure=rng.choice(House.Structure.values[:3]), floors=rng.choice((1, 2, 2, 2, 3)),
-            floor_area=Decimal(rng.randrange(60, 320)),
-            use=rng.choices(House.Use.values, weights=(80, 10, 6, 4))[0],
-        ))
+        houses.append(
+            House(
+                village=village,
+                microgrid=micro,
+                address=address,
+                lat=lat,
+                lng=lng,
+                structure=rng.choice(House.Structure.values[:3]),
+                floors=rng.choice((1, 2, 2, 2, 3)),
+                floor_area=Decimal(rng.randrange(60, 320)),
+                use=rng.choices(House.Use.values, weights=(80, 10, 6, 4))[0],
+            )
+        )
         number = f"{town.code}-{n + 1:06d}"
         signed = rng.random() < 0.85
-        households.append(Household(
-            number=number, microgrid=micro,
-            pact_signed_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randrange(300)) if signed else None,
-        ))
+        households.append(
+            Household(
+                number=number,
+                microgrid=micro,
+                pact_signed_on=datetime.date(2025, 1, 1)
+                + datetime.timedelta(days=rng.randrange(300))
+                if signed
+                else None,
+            )
+        )
         surname = rng.choice(SURNAMES)
         head_age = rng.randint(28, 88)
         head_male = rng.random() < 0.8
@@ -89,9 +137,18 @@ def seed(*, town: Town, options: dict, progress) -> dict:
             members.append(("spouse", max(22, head_age + rng.randint(-5, 3)), not head_male, None))
             if head_age < 65:
                 for _c in range(rng.choice((0, 1, 1, 2, 2, 3))):
-                    members.append(("child", rng.randint(1, max(2, head_age - 22)), rng.random() < 0.5, surname))
+                    members.append(
+                        (
+                            "child",
+                            rng.randint(1, max(2, head_age - 22)),
+                            rng.random() < 0.5,
+                            surname,
+                        )
+                    )
             if head_age < 58 and rng.random() < 0.45:
-                members.append(("parent", head_age + rng.randint(22, 30), rng.random() < 0.5, surname))
+                members.append(
+                    ("parent", head_age + rng.randint(22, 30), rng.random() < 0.5, surname)
+                )
         for relation, age, male, family in members:
             birth = random_birth(rng, age, age + 1, today)
             name = person(rng, family)
@@ -100,25 +157,43 @@ def seed(*, town: Town, options: dict, progress) -> dict:
                 tags.append(CareTag.ELDERLY_ALONE)
             if relation == "child" and age < 16 and rng.random() < 0.08:
                 tags.append(CareTag.LEFT_BEHIND_CHILD)
-            for tag, share in ((CareTag.DISABLED, 0.02), (CareTag.LOW_INCOME, 0.03), (CareTag.VETERAN, 0.01)):
+            for tag, share in (
+                (CareTag.DISABLED, 0.02),
+                (CareTag.LOW_INCOME, 0.03),
+                (CareTag.VETERAN, 0.01),
+            ):
                 if rng.random() < share:
                     tags.append(tag)
             initials, full = pinyin_keys(name)
-            residents.append((number, Resident(
-                name=name, name_initials=initials, name_pinyin=full,
-                gender="M" if male else "F", birth_date=birth,
-                id_number=id_number(rng, birth, male, used_ids),
-                phone=f"170{rng.randrange(10**8):08d}" if age >= 16 else "",
-                relation=relation, care_tags=sorted(tags),
-                residence_type=rng.choices(Resident.ResidenceType.values, weights=(85, 10, 5))[0],
-            )))
+            residents.append(
+                (
+                    number,
+                    Resident(
+                        name=name,
+                        name_initials=initials,
+                        name_pinyin=full,
+                        gender="M" if male else "F",
+                        birth_date=birth,
+                        id_number=id_number(rng, birth, male, used_ids),
+                        phone=f"170{rng.randrange(10**8):08d}" if age >= 16 else "",
+                        relation=relation,
+                        care_tags=sorted(tags),
+                        residence_type=rng.choices(
+                            Resident.ResidenceType.values, weights=(85, 10, 5)
+                        )[0],
+                    ),
+                )
+            )
         if (n + 1) % BATCH == 0:
             progress("households", n + 1, total)
 
     now = timezone.now()
     # Demo rows are not anybody's edits: the audit triggers stay quiet while they go in.
-    with pgtrigger.ignore("households.House:insert_insert", "households.Household:insert_insert",
-                          "households.Resident:insert_insert"):
+    with pgtrigger.ignore(
+        "households.House:insert_insert",
+        "households.Household:insert_insert",
+        "households.Resident:insert_insert",
+    ):
         existing = set(House.objects.filter(village__town=town).values_list("address", flat=True))
         for house in houses:
             house.updated_at = now
@@ -127,8 +202,14 @@ def seed(*, town: Town, options: dict, progress) -> dict:
         for household, house in zip(households, houses, strict=True):
             household.house_id = house_ids[house.address]
             household.updated_at = now
-        existing = set(Household.objects.filter(number__startswith=f"{town.code}-").values_list("number", flat=True))
-        copy_insert(Household, (h for h in households if h.number not in existing), HOUSEHOLD_FIELDS)
+        existing = set(
+            Household.objects.filter(number__startswith=f"{town.code}-").values_list(
+                "number", flat=True
+            )
+        )
+        copy_insert(
+            Household, (h for h in households if h.number not in existing), HOUSEHOLD_FIELDS
+        )
         household_ids = dict(
             Household.objects.filter(number__startswith=f"{town.code}-").values_list("number", "pk")
         )
@@ -143,5 +224,7 @@ def seed(*, town: Town, options: dict, progress) -> dict:
     return {
         "houses": House.objects.filter(village__town=town).count(),
         "households": Household.objects.filter(microgrid__grid__village__town=town).count(),
-        "residents": Resident.objects.filter(household__microgrid__grid__village__town=town).count(),
+        "residents": Resident.objects.filter(
+            household__microgrid__grid__village__town=town
+        ).count(),
     }

@@ -167,7 +167,8 @@ class Resident(models.Model):
     name_initials = models.CharField(max_length=50, editable=False, db_index=True)
     name_pinyin = models.CharField(max_length=200, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
+    # NULL, not "": several residents may lack an ID number, while the unique key holds for the rest.
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)  # noqa: DJ001
     birth_date = models.DateField(_("birth date"))
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
     relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices)
@@ -255,6 +256,9 @@ class RevealLog(models.Model):
         Level.TOWN: "resident__household__microgrid__grid__village__town",
         Level.VILLAGE: "resident__household__microgrid__grid__village",
     }
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.resident_id} {self.field} {self.revealed_at:%Y-%m-%d %H:%M}"
 
     class Meta:
         verbose_name = _("reveal of personal data")

@@ -16,8 +16,13 @@ def copy_insert(model: type[Model], objs: Iterable[Model], fields: Sequence[str]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
     table = connection.ops.quote_name(meta.db_table)
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for obj in objs:
-            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete])
+            copy.write_row(
+                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete]
+            )
             count += 1
     return count
