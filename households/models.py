@@ -257,10 +257,10 @@ class RevealLog(models.Model):
         Level.VILLAGE: "resident__household__microgrid__grid__village",
     }
 
-    def __str__(self) -> str:
-        return f"{self.user_id} → {self.resident_id} {self.field} {self.revealed_at:%Y-%m-%d %H:%M}"
-
     class Meta:
         verbose_name = _("reveal of personal data")
         verbose_name_plural = _("reveals of personal data")
         indexes = [models.Index(fields=["resident", "-revealed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.resident_id} {self.field} {self.revealed_at:%Y-%m-%d %H:%M}"
