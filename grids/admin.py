@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Department, Grid, MicroGrid, Town, Village
+from .models import Department, Grid, MicroGrid, StaffProfile, Town, Village
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,3 +46,10 @@ class MicroGridAdmin(ReadOnlyAdmin):
 @admin.register(Department)
 class DepartmentAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "town", "is_active"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(ReadOnlyAdmin):
+    list_display = ["user", "phone", "title", "updated_at"]
+    search_fields = ["user__username", "user__first_name", "phone"]
+    list_select_related = ["user"]

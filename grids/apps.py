@@ -11,6 +11,7 @@ class GridsConfig(AppConfig):
     nav_items = (
         NavItem(_("Villages"), "village-list", Capability.VIEW_AREAS),
         NavItem(_("Grids"), "grid-list", Capability.VIEW_AREAS),
+        NavItem(_("Departments"), "department-list", Capability.MANAGE_AREAS),
     )
 
     def seed_demo(self, *, town, options, progress):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from huaisi.models import Role
 from huaisi.roles import RoleKind
 
-from .models import Department, Grid, MicroGrid, Town, Village
+from .models import Department, Grid, MicroGrid, StaffProfile, Town, Village
 
 DEMO_PASSWORD = "huaisi-demo"  # noqa: S105 - documented demo log-in, demo towns only
 
@@ -54,6 +54,12 @@ ORIGIN_LAT, ORIGIN_LNG = Decimal("32.4600"), Decimal("119.3400")
 CELL_LAT, CELL_LNG = Decimal("0.0120"), Decimal("0.0150")
 MICROGRIDS_PER_GRID = 9
 ROSTER_START = datetime.date(2025, 1, 1)
+
+
+def demo_phone(i: int) -> str:
+    """170 0000 xxxx: a virtual-operator block, zero-padded so no one mistakes it for a real
+    colleague's number."""
+    return f"1700000{i:04d}"
 
 
 def person_name(i: int) -> str:
@@ -179,7 +185,8 @@ def seed(*, town: Town, options: dict, progress) -> dict:
 
 def seed_staff(*, town, villages, grids, microgrids, departments) -> int:
     """One user per role and area: admin, command, supervisor, deptNN, clerkNN, assessorNN,
-    leaderNN, workerNNN, volunteerNN; all with the documented demo password."""
+    leaderNN, workerNNN, volunteerNN; all with the documented demo password and a demo work
+    phone."""
     plan: list[tuple[str, str, dict]] = [
         ("admin", RoleKind.TOWN_ADMIN, {"town": town}),
         ("command", RoleKind.COMMAND_CENTRE, {"town": town}),
@@ -217,6 +224,14 @@ def seed_staff(*, town, villages, grids, microgrids, departments) -> int:
     )
     users = dict(
         User.objects.filter(username__in=[p[0] for p in plan]).values_list("username", "pk")
+    )
+    # A phone a town admin has corrected since is kept (ignore_conflicts on the user key).
+    StaffProfile.objects.bulk_create(
+        [
+            StaffProfile(user_id=users[username], phone=demo_phone(i))
+            for i, (username, _kind, _scope) in enumerate(plan)
+        ],
+        ignore_conflicts=True,
     )
     # An area that already has an open holder keeps them (ignore_conflicts on the partial
     # unique indexes), so re-running never replaces staff a town admin has reassigned.

@@ -1,8 +1,48 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
 from huaisi.roles import Level
+
+# Mainland mobile numbers: 11 digits starting 13-19 (the virtual-operator 170/171 included).
+MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
+mobile_validator = RegexValidator(
+    MOBILE_PATTERN,
+    _("Enter an 11-digit mobile number starting with 1, for example 13912345678."),
+    code="invalid_mobile",
+)
+
+
+def _area_constraints(prefix: str) -> list:
+    """What the forms check, kept true in the database too: a centre is both coordinates or
+    neither, each in range, and a boundary is a GeoJSON Polygon or MultiPolygon."""
+    # A NULL result passes a CHECK, so each branch names its NULLs outright.
+    boundary_type = Coalesce(
+        KeyTextTransform("type", "boundary"), Value(""), output_field=models.TextField()
+    )
+    return [
+        models.CheckConstraint(
+            condition=Q(centre_lat__isnull=True, centre_lng__isnull=True)
+            | Q(
+                centre_lat__isnull=False,
+                centre_lng__isnull=False,
+                centre_lat__gte=-90,
+                centre_lat__lte=90,
+                centre_lng__gte=-180,
+                centre_lng__lte=180,
+            ),
+            name=f"{prefix}_centre_in_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(boundary__isnull=True) | Q(In(boundary_type, ["Polygon", "MultiPolygon"])),
+            name=f"{prefix}_boundary_is_polygon",
+        ),
+    ]
 
 
 class Area(models.Model):
@@ -35,7 +75,10 @@ class Town(Area):
     class Meta(Area.Meta):
         verbose_name = _("town")
         verbose_name_plural = _("towns")
-        constraints = [models.UniqueConstraint(fields=["code"], name="town_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="town_code_unique"),
+            *_area_constraints("town"),
+        ]
 
 
 class Village(Area):
@@ -54,6 +97,7 @@ class Village(Area):
         constraints = [
             models.UniqueConstraint(fields=["town", "code"], name="village_code_unique"),
             models.UniqueConstraint(fields=["town", "name"], name="village_name_unique"),
+            *_area_constraints("village"),
         ]
 
 
@@ -68,6 +112,7 @@ class Grid(Area):
         constraints = [
             models.UniqueConstraint(fields=["village", "code"], name="grid_code_unique"),
             models.UniqueConstraint(fields=["village", "name"], name="grid_name_unique"),
+            *_area_constraints("grid"),
         ]
 
 
@@ -86,6 +131,7 @@ class MicroGrid(Area):
         verbose_name_plural = _("micro-grids")
         constraints = [
             models.UniqueConstraint(fields=["grid", "code"], name="microgrid_code_unique"),
+            *_area_constraints("microgrid"),
         ]
 
 
@@ -111,3 +157,36 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffProfile(models.Model):
+    """What the rosters show about a member of staff beyond their account: a work phone and a
+    job title.
+
+    Decision (town register issue): staff work phones are official contact numbers. They are
+    shown in full on a village's roster page to every logged-in member of staff who may see
+    that village, and printed with it. Residents' numbers are a different matter: those are
+    masked by default and every reveal is logged (the households app).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="staff_profile",
+    )
+    phone = models.CharField(_("work phone"), max_length=11, validators=[mobile_validator])
+    title = models.CharField(_("job title"), max_length=60, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone__regex=MOBILE_PATTERN), name="staffprofile_phone_mobile"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.phone}"

@@ -20,7 +20,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .roles import AREA_LEVELS, CAPABILITIES, SCOPE_LEVEL, Level
+from .roles import AREA_LEVELS, ASSIGNABLE_KINDS, CAPABILITIES, SCOPE_LEVEL, Level
 from .selectors import roles_in_force
 
 
@@ -138,3 +138,54 @@ def get_for_user(user, queryset: QuerySet, *, pk, capability: str | None = None)
     ):
         raise PermissionDenied
     return obj
+
+
+def ancestors_of(obj: Model) -> dict[Level, int]:
+    """The id of `obj` and of each area above it, by level, read from its `area_paths`
+    (the related rows on the way must be loaded, or each hop costs a query)."""
+    found = {}
+    for level, path in obj.area_paths.items():
+        if path == "pk":
+            found[level] = obj.pk
+            continue
+        *hops, last = path.split("__")
+        target = obj
+        for hop in hops:
+            target = getattr(target, hop)
+        found[level] = getattr(target, f"{last}_id")
+    return found
+
+
+def _covering_grants(user, obj: Model) -> list[Grant]:
+    """The user's grants whose scope is `obj` or an area above it. Unlike `visible_to`, a
+    finer role does not cover the coarser area containing it: seeing a village is not running
+    it."""
+    area = ancestors_of(obj)
+    return [
+        grant
+        for grant in grants_for(user)
+        if area.get(grant.level) is not None and area[grant.level] == grant.ancestors[grant.level]
+    ]
+
+
+def user_can_in(user, capability: str, obj: Model) -> bool:
+    """Whether one of the user's roles holding `capability` covers `obj` (no query beyond the
+    grants): for showing an action's link only where the action would be allowed."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    allowed = CAPABILITIES[capability]
+    return any(grant.kind in allowed for grant in _covering_grants(user, obj))
+
+
+def assignable_kinds(user, obj: Model) -> frozenset[str]:
+    """The role kinds the user may assign (and end) in `obj`, an area or department."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset().union(*ASSIGNABLE_KINDS.values())
+    kinds: set[str] = set()
+    for grant in _covering_grants(user, obj):
+        kinds |= ASSIGNABLE_KINDS.get(grant.kind, frozenset())
+    return frozenset(kinds)

@@ -70,16 +70,30 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # supervision team work on orders, not on the population.
     Capability.VIEW_RESIDENTS: frozenset(
         {
-            RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE, RoleKind.VILLAGE_CLERK, RoleKind.ASSESSOR,
-            RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER,
+            RoleKind.TOWN_ADMIN,
+            RoleKind.COMMAND_CENTRE,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.ASSESSOR,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
         }
     ),
     Capability.EDIT_RESIDENTS: frozenset(
-        {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
     ),
     # Phones: those who visit or call residents. Full ID numbers: only the register's keepers.
     Capability.REVEAL_PHONE: frozenset(
-        {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
     ),
     Capability.REVEAL_ID_NUMBER: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
     Capability.IMPORT_REGISTER: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),

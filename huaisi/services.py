@@ -17,9 +17,14 @@ def role_assign(*, user, kind: str, scope, starts_on: datetime.date | None = Non
     For kinds an area has one holder of at a time (grid leader, micro-grid worker) the current
     holder's role ends the day before, so the roster of any past day stays true. The open
     holder's row is locked first, so two assignments at once cannot both succeed.
+
+    No day gets two holders of an exclusive kind, nor the same person twice in one role: a
+    start that falls on or before the end of an earlier holding is refused (ValidationError),
+    before anything is written.
     """
     starts_on = starts_on or timezone.localdate()
     field = SCOPE_FIELDS[SCOPE_LEVEL[kind]]
+    current = None
     if kind in EXCLUSIVE_KINDS:
         current = (
             Role.objects.select_for_update()
@@ -34,7 +39,19 @@ def role_assign(*, user, kind: str, scope, starts_on: datetime.date | None = Non
                     _("The current holder started on %(date)s; a successor must start later.")
                     % {"date": current.starts_on.isoformat()}
                 )
-            role_end(role=current, ends_on=starts_on - datetime.timedelta(days=1))
+    # Ended roles are not locked by the open-holder row above; they no longer change, so
+    # reading them is enough.
+    earlier = Role.objects.filter(kind=kind, ends_on__gte=starts_on, **{field: scope})
+    if kind not in EXCLUSIVE_KINDS:
+        earlier = earlier.filter(user=user)
+    clash = earlier.order_by("-ends_on").first()
+    if clash is not None:
+        raise ValidationError(
+            _("An earlier holding of this role runs until %(date)s; the new one must start later.")
+            % {"date": clash.ends_on.isoformat()}
+        )
+    if current is not None:
+        role_end(role=current, ends_on=starts_on - datetime.timedelta(days=1))
     role, _created = Role.objects.get_or_create(
         user=user, kind=kind, ends_on=None, defaults={"starts_on": starts_on}, **{field: scope}
     )

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from grids.models import Department, Grid, MicroGrid, Town, Village
+from grids.models import Department, Grid, MicroGrid, StaffProfile, Town, Village
 from huaisi.models import Role
 from huaisi.roles import RoleKind
 
@@ -39,8 +39,15 @@ def test_builds_the_demo_town_and_is_idempotent(client):
     assert set(Role.objects.values_list("kind", flat=True)) == set(RoleKind.values)
     assert "100.0%" in err.getvalue()
 
+    # Every demo account has a work phone, in the virtual-operator block kept for the demo.
+    phones = list(StaffProfile.objects.values_list("phone", flat=True))
+    staff = get_user_model().objects.filter(huaisi_roles__isnull=False).distinct().count()
+    assert len(phones) == staff == len(set(phones))
+    assert all(phone.startswith("1700000") and len(phone) == 11 for phone in phones)
+
     call_command("seed_demo", "--households", "0", stdout=io.StringIO(), stderr=io.StringIO())
     assert counts() == first
+    assert StaffProfile.objects.count() == len(phones)
 
     # The documented demo log-in works and lands on the user's grid.
     assert client.login(username="leader01", password="huaisi-demo")
