@@ -19,7 +19,9 @@ Adding a row:
 - a table the seed fills: append it to SEED_TABLES (the COPY reference copies those rows)
   and its 100x copy to `scale.COPY_STATEMENTS`.
 - another kind of measurement (raw SQL for the same aggregate, an export): write a function
-  that returns `harness.Row`s with its reference and call it from `measure_scale` or `main`.
+  that returns `harness.Row`s with its reference and call it from `measure_scale` or `main`
+  (bench/imports.py does so for the register import: three XLSX files through a Celery worker
+  against COPY of the same rows, after the town's seed).
 """
 
 import argparse
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import urlencode
 
-from . import harness, scale
+from . import harness, imports, scale
 from .harness import Row, say
 
 DEMO_PASSWORD = "huaisi-demo"  # the documented demo log-in
@@ -171,6 +173,7 @@ def main(argv: list[str]) -> int:
         fresh = harness.manage("seed_demo", "--households", str(args.households))
         copy_ref = harness.copy_reference(db, SEED_TABLES)
         rows += seed_rows(args, "town", copy_ref, fresh_ms=fresh)
+        rows += imports.measure(db, DEMO_TOWN_CODE)
         startup = [harness.manage("seed_demo", "--if-empty") for _ in range(REPEATS)]
         rows.append(
             Row("seed_demo --if-empty", "town", startup,

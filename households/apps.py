@@ -8,7 +8,11 @@ from huaisi.roles import Capability
 class HouseholdsConfig(AppConfig):
     name = "households"
     verbose_name = _("Households and residents")
-    nav_items = (NavItem(_("Residents"), "resident-list", Capability.VIEW_RESIDENTS),)
+    nav_items = (
+        NavItem(_("Residents"), "resident-list", Capability.VIEW_RESIDENTS),
+        NavItem(_("Import"), "import-create", Capability.IMPORT_REGISTER),
+        NavItem(_("Export"), "export-list", Capability.EXPORT_AREAS),
+    )
 
     def seed_demo(self, *, town, options, progress):
         from .demo import seed

@@ -41,9 +41,14 @@ class House(models.Model):
         VACANT = "vacant", _("Vacant")
         BUSINESS = "business", _("Business")
 
-    village = models.ForeignKey("grids.Village", on_delete=models.PROTECT, related_name="houses")
+    village = models.ForeignKey(
+        "grids.Village", on_delete=models.PROTECT, related_name="houses", verbose_name=_("village")
+    )
     microgrid = models.ForeignKey(
-        "grids.MicroGrid", on_delete=models.PROTECT, related_name="houses"
+        "grids.MicroGrid",
+        on_delete=models.PROTECT,
+        related_name="houses",
+        verbose_name=_("micro-grid"),
     )
     address = models.CharField(_("address"), max_length=200)
     structure = models.CharField(
@@ -100,20 +105,38 @@ class Household(models.Model):
 
     number = models.CharField(_("household number"), max_length=32)
     house = models.ForeignKey(
-        House, on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+        House,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("house"),
     )
     microgrid = models.ForeignKey(
-        "grids.MicroGrid", on_delete=models.PROTECT, related_name="households"
+        "grids.MicroGrid",
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("micro-grid"),
     )
     pact_signed_on = models.DateField(_("civility pact signed on"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     split_from = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_offs"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_offs",
+        verbose_name=_("split off from"),
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,7 +184,9 @@ class Resident(models.Model):
         PERMANENT = "permanent", _("Permanent, registered elsewhere")
         FLOATING = "floating", _("Floating")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
+    )
     name = models.CharField(_("name"), max_length=50)
     # Filled by the services from `name`, for search by pinyin initials (zsf → 张三丰).
     name_initials = models.CharField(max_length=50, editable=False, db_index=True)
@@ -264,3 +289,69 @@ class RevealLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.resident_id} {self.field} {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet of one kind, from its dry run to its import.
+
+    The file is kept only while it is needed (until the import ends or the dry run rejects
+    it): it holds personal data. Progress while a worker runs lives in the cache (a row
+    written inside the import's transaction is invisible until it commits)."""
+
+    class Kind(models.TextChoices):
+        HOUSES = "houses", _("Houses")
+        HOUSEHOLDS = "households", _("Households")
+        RESIDENTS = "residents", _("Residents")
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        INVALID = "invalid", _("Has problems")
+        READY = "ready", _("Ready to import")
+        QUEUED = "queued", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.CHECKING
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveIntegerField(default=0)
+    # The uploader's interface language: the worker writes the problems in it.
+    language = models.CharField(max_length=16, default="zh-hans")
+    row_count = models.PositiveIntegerField(default=0)
+    problem_count = models.PositiveIntegerField(default=0)
+    # [[row, column, message], …] as the dry run found them (the first IMPORT_PROBLEMS_KEPT).
+    problems = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["houses", "households", "residents"]),
+                name="importjob_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["checking", "invalid", "ready", "queued", "done", "failed"]
+                ),
+                name="importjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.file_name}"
+
+    @property
+    def working(self) -> bool:
+        """A worker has this job (or will soon): the page keeps polling."""
+        return self.status in {self.Status.CHECKING, self.Status.QUEUED}

@@ -1,6 +1,6 @@
 import re
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
 from huaisi.access import get_for_user, visible_to
 from huaisi.roles import Capability
@@ -25,7 +25,11 @@ def resident_search_for_user(
         condition = Q(name__contains=query)
         if INITIALS_RE.match(query):
             lowered = query.lower()
-            condition |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+            condition |= (
+                Q(name_initials__startswith=lowered)
+                | Q(name_initials__contains=f" {lowered}")
+                | Q(name_pinyin__startswith=lowered)
+            )
         if ID_TAIL_RE.match(query) and len(query) >= 4:
             condition |= Q(id_number__endswith=query.upper())
         residents = residents.filter(condition)
@@ -46,7 +50,9 @@ def resident_get_for_user(*, user, pk: int) -> Resident:
 
 
 def household_get_for_user(*, user, pk: int) -> Household:
-    members = Resident.objects.order_by("moved_out", "deceased", "relation", "birth_date")
+    # The head first, then the others oldest first ("relation" sorts by its code: child < head).
+    head_first = Case(When(relation=Resident.Relation.HEAD, then=0), default=1)
+    members = Resident.objects.order_by("moved_out", "deceased", head_first, "birth_date")
     return get_for_user(
         user,
         Household.objects.select_related(

@@ -3,13 +3,14 @@ one record per person, one head per household, history kept (pghistory records e
 change with the user and page from the request context)."""
 
 import datetime
+import unicodedata
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from .models import House, Household, Resident, RevealLog
 from .validation import check_id_agrees, validate_id_number, validate_mobile
@@ -21,10 +22,17 @@ RESIDENT_FIELDS = (
 
 
 def pinyin_keys(name: str) -> tuple[str, str]:
-    """('zsf', 'zhangsanfeng') for 张三丰; letters and digits in a name pass through."""
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()
+    """('zsf', 'zhangsanfeng') for 张三丰; letters and digits in a name pass through.
+
+    A surname read differently from the everyday word (曾 zeng/ceng, 单 shan/dan, 仇 qiu/chou)
+    gets every reading's initials, space-separated ("cgf zgf" for 曾国藩), so typing either
+    finds the person; the selectors match at the start of any variant."""
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    rest = "".join(letters[1:]).lower()
+    first = pinyin(name[:1], style=Style.FIRST_LETTER, heteronym=True, errors="default")
+    variants = sorted({(reading + rest).lower() for reading in (first[0] if first else [""])})
     full = "".join(lazy_pinyin(name, errors="default")).lower()
-    return initials[:50], full[:200]
+    return " ".join(variants)[:50], full[:200]
 
 
 def resident_clean(*, data: dict, instance: Resident | None = None, household: Household) -> dict:
@@ -55,15 +63,18 @@ def resident_clean(*, data: dict, instance: Resident | None = None, household: H
             clash = Resident.objects.filter(id_number=id_number)
             if instance is not None:
                 clash = clash.exclude(pk=instance.pk)
-            other = clash.select_related("household").first()
-            if other is not None:
+            if clash.exists():
                 errors["id_number"] = ValidationError(
-                    _("This ID number is already registered: %(name)s, household %(number)s.")
-                    % {"name": other.name, "number": other.household.number},
+                    # Not naming the holder: they may live outside the editor's areas.
+                    _(
+                        "This ID number is already registered to another resident. Search the "
+                        "register for it: the person may have moved."
+                    ),
                     code="id_duplicate",
                 )
     cleaned["id_number"] = id_number or None
-    phone = (cleaned.get("phone") or "").strip()
+    # NFKC turns the full-width digits Chinese input methods type into ASCII ones.
+    phone = unicodedata.normalize("NFKC", cleaned.get("phone") or "").strip()
     if phone:
         try:
             phone = validate_mobile(phone)
@@ -96,6 +107,13 @@ def resident_clean(*, data: dict, instance: Resident | None = None, household: H
 
 @transaction.atomic(durable=True)
 def resident_create(*, household: Household, **fields) -> Resident:
+    """A new member joins only an active household: a merged or split-up one is history."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status != Household.Status.ACTIVE:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("Only an active household takes new members.")},
+            code="household_inactive",
+        )
     cleaned = resident_clean(data=fields, household=household)
     initials, full = pinyin_keys(cleaned["name"])
     return Resident.objects.create(
@@ -208,12 +226,96 @@ def household_merge(*, source: Household, target: Household) -> Household:
 def household_update(
     *, household: Household, pact_signed_on: datetime.date | None, house: House | None
 ) -> Household:
-    locked = Household.objects.select_for_update().get(pk=household.pk)
+    """Signing the civility pact makes the household eligible for points; the house must lie in
+    the household's own village."""
+    locked = (
+        Household.objects.select_for_update().select_related("microgrid__grid").get(pk=household.pk)
+    )
+    errors = {}
     if pact_signed_on and pact_signed_on > timezone.localdate():
-        raise ValidationError({"pact_signed_on": _("The signing date is in the future.")})
-    if house is not None and house.microgrid.grid.village_id != locked.microgrid.grid.village_id:
-        raise ValidationError({"house": _("The house lies in another village.")})
-    locked.pact_signed_on = pact_signed_on
-    locked.house = house
-    locked.save(update_fields=["pact_signed_on", "house", "updated_at"])
+        errors["pact_signed_on"] = ValidationError(_("The signing date is in the future."))
+    if house is not None and house.village_id != locked.microgrid.grid.village_id:
+        errors["house"] = ValidationError(_("The house lies in another village."))
+    if errors:
+        raise ValidationError(errors)
+    changed = [
+        k
+        for k, v in (("pact_signed_on", pact_signed_on), ("house", house))
+        if getattr(locked, k) != v
+    ]
+    for key in changed:
+        setattr(locked, key, pact_signed_on if key == "pact_signed_on" else house)
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
     return locked
+
+
+HOUSE_FIELDS = ("address", "structure", "floors", "floor_area", "use", "lat", "lng")
+
+
+def _check_house(*, village, microgrid, data: dict, instance: House | None = None) -> None:
+    errors = {}
+    if microgrid.grid.village_id != village.pk:
+        errors["microgrid"] = ValidationError(_("The micro-grid lies in another village."))
+    address = (data.get("address") or "").strip()
+    if not address:
+        errors["address"] = ValidationError(_("Enter the address."))
+    else:
+        clash = House.objects.filter(village=village, address=address)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            errors["address"] = ValidationError(
+                _("This village already has a house at this address.")
+            )
+    if (data.get("lat") is None) != (data.get("lng") is None):
+        errors["lng"] = ValidationError(_("Give both latitude and longitude, or neither."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic(durable=True)
+def house_create(*, microgrid, **fields) -> House:
+    village = microgrid.grid.village
+    _check_house(village=village, microgrid=microgrid, data=fields)
+    fields["address"] = fields["address"].strip()
+    return House.objects.create(
+        village=village, microgrid=microgrid, **{k: fields[k] for k in HOUSE_FIELDS if k in fields}
+    )
+
+
+@transaction.atomic(durable=True)
+def house_update(*, house: House, **fields) -> House:
+    locked = House.objects.select_for_update().select_related("microgrid__grid").get(pk=house.pk)
+    data = {k: getattr(locked, k) for k in HOUSE_FIELDS} | fields
+    _check_house(village=locked.village, microgrid=locked.microgrid, data=data, instance=locked)
+    data["address"] = data["address"].strip()
+    changed = [k for k in HOUSE_FIELDS if getattr(locked, k) != data[k]]
+    for key in changed:
+        setattr(locked, key, data[key])
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+@transaction.atomic(durable=True)
+def household_create(
+    *, number: str, microgrid, house: House | None, pact_signed_on: datetime.date | None
+) -> Household:
+    number = (number or "").strip()
+    errors = {}
+    if not number:
+        errors["number"] = ValidationError(_("Enter the household number."))
+    elif Household.objects.filter(number=number).exists():
+        errors["number"] = ValidationError(
+            _("Household number %(number)s exists already.") % {"number": number}
+        )
+    if house is not None and house.village_id != microgrid.grid.village_id:
+        errors["house"] = ValidationError(_("The house lies in another village."))
+    if pact_signed_on and pact_signed_on > timezone.localdate():
+        errors["pact_signed_on"] = ValidationError(_("The signing date is in the future."))
+    if errors:
+        raise ValidationError(errors)
+    return Household.objects.create(
+        number=number, microgrid=microgrid, house=house, pact_signed_on=pact_signed_on
+    )

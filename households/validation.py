@@ -1,6 +1,7 @@
 """Checks on ID numbers and phone numbers, with messages a clerk can act on."""
 
 import datetime
+import functools
 import re
 
 from django.core.exceptions import ValidationError
@@ -9,17 +10,22 @@ from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+# Chinese input methods type full-width digits (１３８…); they mean the same number.
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
 def normalise_id_number(value: str) -> str:
     return ric.compact(value or "").upper()
 
 
-def _region_known(number: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _region_known(prefix: str) -> bool:
+    """Whether the first six digits name a county that exists or existed (any year)."""
     from stdnum import numdb
 
-    return bool(numdb.get("cn/loc").info(number[:6])[0][1])
+    parts = numdb.get("cn/loc").info(prefix)
+    return any("county" in props for _part, props in parts)
 
 
 def validate_id_number(value: str) -> str:
@@ -54,7 +60,7 @@ def validate_id_number(value: str) -> str:
         birth is None
         or birth > timezone.localdate()
         or birth.year < 1880
-        or not _region_known(number)
+        or not _region_known(number[:6])
     ):
         raise ValidationError(
             _("The birth date or region inside the ID number is impossible."), code="id_component"
@@ -91,7 +97,7 @@ def check_id_agrees(
 
 
 def validate_mobile(value: str) -> str:
-    phone = re.sub(r"[\s-]", "", value or "")
+    phone = re.sub(r"[\s-]", "", (value or "").translate(FULL_WIDTH_DIGITS))
     if phone.startswith("+86"):
         phone = phone[3:]
     if not MOBILE_RE.match(phone):

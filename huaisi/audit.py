@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pghistory
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Model
 from pghistory.models import Events
@@ -45,15 +46,17 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _display(model: type[Model], name: str, value) -> str:
+def _display(model: type[Model], name: str, value, related: dict) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if name in MASKS:
         return MASKS[name](str(value))
     try:
         model_field = model._meta.get_field(name.removesuffix("_id"))
-    except Exception:
+    except FieldDoesNotExist:
         return str(value)
+    if model_field.is_relation:
+        return related.get((model_field.related_model, value), str(value))
     base = getattr(model_field, "base_field", None)
     if base is not None:
         choices = dict(base.flatchoices or [])
@@ -67,8 +70,28 @@ def _display(model: type[Model], name: str, value) -> str:
 def _label(model: type[Model], name: str) -> str:
     try:
         return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
-    except Exception:
+    except FieldDoesNotExist:
         return name
+
+
+def _related_names(model: type[Model], pairs: list[dict]) -> dict:
+    """What each foreign key in the changes points at, by (model, id): one query per model."""
+    wanted: dict = {}
+    for changed in pairs:
+        for name, values in changed.items():
+            try:
+                model_field = model._meta.get_field(name.removesuffix("_id"))
+            except FieldDoesNotExist:
+                continue
+            if model_field.is_relation:
+                wanted.setdefault(model_field.related_model, set()).update(
+                    v for v in values if v is not None
+                )
+    return {
+        (related_model, obj.pk): str(obj)
+        for related_model, ids in wanted.items()
+        for obj in related_model._default_manager.filter(pk__in=ids)
+    }
 
 
 def _current_row(obj: Model) -> dict:
@@ -95,22 +118,32 @@ def history_of(obj: Model, *, limit: int = 50) -> list[HistoryEntry]:
         .only("pk", "first_name", "username")
     }
     current = _current_row(obj) if events else {}
-    entries = []
+    pairs = []
     for index, event in enumerate(events):
+        if event.pgh_label != "update":
+            pairs.append({})
+            continue
+        before = event.pgh_data
+        after = events[index + 1].pgh_data if index + 1 < len(events) else current
+        pairs.append(
+            {
+                name: (old, after.get(name))
+                for name, old in before.items()
+                if name not in HIDDEN and not name.startswith("pgh_") and old != after.get(name)
+            }
+        )
+    related = _related_names(model, pairs)
+    entries = []
+    for event, changed in zip(events, pairs, strict=True):
         context = event.pgh_context or {}
-        changes = []
-        if event.pgh_label == "update":
-            before = event.pgh_data
-            after = events[index + 1].pgh_data if index + 1 < len(events) else current
-            for name, old in before.items():
-                new = after.get(name)
-                if name in HIDDEN or name.startswith("pgh_") or old == new:
-                    continue
-                changes.append(
-                    Change(
-                        _label(model, name), _display(model, name, old), _display(model, name, new)
-                    )
-                )
+        changes = [
+            Change(
+                _label(model, name),
+                _display(model, name, old, related),
+                _display(model, name, new, related),
+            )
+            for name, (old, new) in changed.items()
+        ]
         entries.append(
             HistoryEntry(
                 at=event.pgh_created_at,

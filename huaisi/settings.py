@@ -166,6 +166,8 @@ CACHES = {
 # Sessions live in the database with a Redis cache in front, so web hosts stay stateless.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# Messages may carry personal data (a revealed number); keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

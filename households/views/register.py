@@ -9,14 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from huaisi.access import user_can, visible_to
+from huaisi.access import user_can, user_can_in, visible_to
 from huaisi.audit import history_of
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import MergeForm, ResidentForm, SplitForm
-from ..models import CareTag, Household, RevealLog
+from ..models import CareTag, House, Household, RevealLog
 
 REVEAL_CAPABILITY = {
     RevealLog.Field.ID_NUMBER: Capability.REVEAL_ID_NUMBER,
@@ -73,9 +73,10 @@ def resident_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "household": resident.household,
         "history": history_of(resident),
         "reveals": selectors.reveals_of_resident(resident=resident),
-        "can_edit": user_can(request.user, Capability.EDIT_RESIDENTS),
-        "can_reveal_id": user_can(request.user, Capability.REVEAL_ID_NUMBER),
-        "can_reveal_phone": user_can(request.user, Capability.REVEAL_PHONE),
+        # The role that covers this resident decides, not any role the user holds elsewhere.
+        "can_edit": user_can_in(request.user, Capability.EDIT_RESIDENTS, resident),
+        "can_reveal_id": user_can_in(request.user, Capability.REVEAL_ID_NUMBER, resident),
+        "can_reveal_phone": user_can_in(request.user, Capability.REVEAL_PHONE, resident),
     }
     return render(request, "households/resident_detail.html", context)
 
@@ -89,6 +90,9 @@ def resident_reveal(request: HtmxHttpRequest, pk: int, field: str) -> HttpRespon
         raise Http404
     _require(request, REVEAL_CAPABILITY[field])
     resident = selectors.resident_get_for_user(user=request.user, pk=pk)
+    if not user_can_in(request.user, REVEAL_CAPABILITY[field], resident):
+        # Revealing in another area (a clerk of V2 who only assesses V1) is no right here.
+        raise PermissionDenied
     services.reveal_record(user=request.user, resident=resident, field=field, path=request.path)
     value = getattr(resident, field) or "—"
     if request.htmx:
@@ -100,7 +104,13 @@ def resident_reveal(request: HtmxHttpRequest, pk: int, field: str) -> HttpRespon
 
 
 def _resident_form_view(request, *, household: Household, instance=None):
-    form = ResidentForm(request.POST or None, instance=instance, household=household)
+    # The form is no back door to the full numbers: those the user may not reveal stay masked.
+    masked = [
+        field
+        for field, capability in REVEAL_CAPABILITY.items()
+        if instance is not None and not user_can_in(request.user, capability, instance)
+    ]
+    form = ResidentForm(request.POST or None, instance=instance, household=household, masked=masked)
     validating = request.POST.get("_validate")
     if request.method == "POST" and validating:
         # As-you-type check of one field: answer with that field's errors only, save nothing.
@@ -177,8 +187,8 @@ def household_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 head=form.cleaned_data["head"],
             )
         except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                form.add_error(key if key in form.fields else None, errors)
+            # Field errors (the number) go under their field, the others above the form.
+            form.add_error(None, exc)
         else:
             messages.success(
                 request, _("Household %(number)s was split off.") % {"number": new.number}
@@ -232,8 +242,12 @@ def house_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         house.households.select_related("microgrid"),
         capability=Capability.VIEW_RESIDENTS,
     ).order_by("number")
-    return render(
-        request,
-        "households/house_detail.html",
-        {"house": house, "households": households, "history": history_of(house)},
-    )
+    context = {
+        "house": house,
+        "households": households,
+        "history": history_of(house),
+        "can_edit": visible_to(
+            request.user, House.objects.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
+        ).exists(),
+    }
+    return render(request, "households/house_detail.html", context)
