@@ -42,7 +42,8 @@ REPEATS = 3  # runs of each repeatable manage.py row (a fresh seed runs once)
 # Tables seed_demo writes, for the COPY reference (parents first).
 SEED_TABLES = [
     "grids_town", "grids_village", "grids_grid", "grids_microgrid", "grids_department",
-    "auth_user", "huaisi_role",
+    "auth_user", "huaisi_role", "grids_staffprofile",
+    "households_house", "households_household", "households_resident",
 ]  # fmt: skip
 
 
@@ -63,6 +64,23 @@ def first_grid_path() -> str:
     return reverse("grid-detail", args=[grid.pk])
 
 
+def first_household_path() -> str:
+    """A household in grid G01 of the demo town (leader01's grid)."""
+    from django.urls import reverse
+
+    from households.models import Household
+    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
+
+    household = (
+        Household.objects.filter(
+            microgrid__grid__village__town__code=DEMO_TOWN_CODE, microgrid__grid__code="G01"
+        )
+        .order_by("pk")
+        .first()
+    )
+    return reverse("household-detail", args=[household.pk])
+
+
 FLOOR = Page("/bench/floor", "/bench/floor")
 PAGES = [
     FLOOR,
@@ -72,6 +90,11 @@ PAGES = [
     Page("/areas/grids/?q=槐泗", "/areas/grids/?" + urlencode({"q": "槐泗"}), login="command"),
     Page("/areas/grids/<G01>/", first_grid_path, login="command"),
     Page("/areas/villages/", "/areas/villages/", login="command"),
+    # The register (issue 3): search by pinyin initials and ID tail, town-wide and in one grid.
+    Page("/register/residents/?q=wxm (town)", "/register/residents/?q=wxm", login="command"),
+    Page("/register/residents/?q=1234 (town)", "/register/residents/?q=1234", login="command"),
+    Page("/register/residents/?q=wxm (grid)", "/register/residents/?q=wxm", login="leader01"),
+    Page("/register/<household>/", first_household_path, login="leader01"),
 ]
 
 
