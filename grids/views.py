@@ -162,6 +162,33 @@ def _area_form_page(
     return render(request, "grids/area_form.html", context)
 
 
+def _area_edit(request, area, *, update, detail: str, parent) -> HttpResponse:
+    """The edit page of a village or grid: live checks, save through `update`, or the form
+    again with the service's reasons."""
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = AreaForm(*data, instance=area)
+    form.enable_live_validation(request.path)
+    if live := _live_check(request, form):
+        return live
+    if request.method == "POST" and form.is_valid():
+        try:
+            update(area, **form.area_values())
+        except ValidationError as error:
+            area.refresh_from_db()
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s saved.") % {"name": area.name})
+            return redirect(detail, area.pk)
+    return _area_form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": area.name},
+        area=area,
+        parent=parent,
+        cancel_url=reverse(detail, args=[area.pk]),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
@@ -169,27 +196,28 @@ def village_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     village = selectors.village_get_for_manager(
         user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
     )
-    data = (request.POST, request.FILES) if request.method == "POST" else ()
-    form = AreaForm(*data, instance=village)
-    form.enable_live_validation(request.path)
-    if live := _live_check(request, form):
-        return live
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.village_update(village=village, **form.area_values())
-        except ValidationError as error:
-            village.refresh_from_db()
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s saved.") % {"name": village.name})
-            return redirect("village-detail", village.pk)
-    return _area_form_page(
+    return _area_edit(
         request,
-        form,
-        title=_("Edit %(name)s") % {"name": village.name},
-        area=village,
+        village,
+        update=lambda area, **values: services.village_update(village=area, **values),
+        detail="village-detail",
         parent=None,
-        cancel_url=reverse("village-detail", args=[village.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def grid_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    grid = selectors.grid_get_for_manager(
+        user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
+    )
+    return _area_edit(
+        request,
+        grid,
+        update=lambda area, **values: services.grid_update(grid=area, **values),
+        detail="grid-detail",
+        parent=grid.village,
     )
 
 
@@ -222,37 +250,6 @@ def grid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         area=None,
         parent=village,
         cancel_url=reverse("village-detail", args=[village.pk]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-@vary_on_headers("HX-Request")
-def grid_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    grid = selectors.grid_get_for_manager(
-        user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
-    )
-    data = (request.POST, request.FILES) if request.method == "POST" else ()
-    form = AreaForm(*data, instance=grid)
-    form.enable_live_validation(request.path)
-    if live := _live_check(request, form):
-        return live
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.grid_update(grid=grid, **form.area_values())
-        except ValidationError as error:
-            grid.refresh_from_db()
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s saved.") % {"name": grid.name})
-            return redirect("grid-detail", grid.pk)
-    return _area_form_page(
-        request,
-        form,
-        title=_("Edit %(name)s") % {"name": grid.name},
-        area=grid,
-        parent=grid.village,
-        cancel_url=reverse("grid-detail", args=[grid.pk]),
     )
 
 
