@@ -59,12 +59,14 @@ class BenchDatabase:
     def connect(self, *, own: bool = True, autocommit: bool = False):
         import psycopg
 
-        dbname = self.name if own else self.source_name
+        # Administration goes through the maintenance database, which every server has (the
+        # configured one need not exist: tests only create test_<name>).
+        dbname = self.name if own else "postgres"
         params = {k: v for k, v in self._params.items() if v is not None}
         return psycopg.connect(dbname=dbname, autocommit=autocommit, **params)
 
     def _admin(self, sql: str) -> None:
-        # CREATE/DROP DATABASE run from a connection to the source database, never inside it.
+        # CREATE/DROP DATABASE run from the maintenance database, never inside the bench one.
         assert self.name.endswith("_bench") and self.name != self.source_name
         with self.connect(own=False, autocommit=True) as conn:
             conn.execute(sql)
