@@ -221,13 +221,10 @@ def grid_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-@vary_on_headers("HX-Request")
-def grid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    village = selectors.village_get_for_manager(
-        user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
-    )
+def _area_create(
+    request, parent, *, create, title: str, added: str, success_url, cancel_url: str
+) -> HttpResponse:
+    """The page adding a grid to a village or a micro-grid to a grid."""
     data = (request.POST, request.FILES) if request.method == "POST" else ()
     form = AreaCreateForm(*data)
     form.enable_live_validation(request.path)
@@ -235,20 +232,31 @@ def grid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return live
     if request.method == "POST" and form.is_valid():
         try:
-            grid = services.grid_create(
-                village=village, code=form.cleaned_data["code"], **form.area_values()
-            )
+            area = create(parent, code=form.cleaned_data["code"], **form.area_values())
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Grid %(name)s added.") % {"name": grid.name})
-            return redirect("grid-detail", grid.pk)
+            messages.success(request, added % {"name": area.name})
+            return redirect(success_url(area))
     return _area_form_page(
+        request, form, title=title, area=None, parent=parent, cancel_url=cancel_url
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def grid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    village = selectors.village_get_for_manager(
+        user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
+    )
+    return _area_create(
         request,
-        form,
+        village,
+        create=lambda parent, **values: services.grid_create(village=parent, **values),
         title=_("New grid in %(name)s") % {"name": village.name},
-        area=None,
-        parent=village,
+        added=_("Grid %(name)s added."),
+        success_url=lambda grid: reverse("grid-detail", args=[grid.pk]),
         cancel_url=reverse("village-detail", args=[village.pk]),
     )
 
@@ -260,27 +268,13 @@ def microgrid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     grid = selectors.grid_get_for_manager(
         user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
     )
-    data = (request.POST, request.FILES) if request.method == "POST" else ()
-    form = AreaCreateForm(*data)
-    form.enable_live_validation(request.path)
-    if live := _live_check(request, form):
-        return live
-    if request.method == "POST" and form.is_valid():
-        try:
-            micro = services.microgrid_create(
-                grid=grid, code=form.cleaned_data["code"], **form.area_values()
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Micro-grid %(name)s added.") % {"name": micro.name})
-            return redirect("grid-detail", grid.pk)
-    return _area_form_page(
+    return _area_create(
         request,
-        form,
+        grid,
+        create=lambda parent, **values: services.microgrid_create(grid=parent, **values),
         title=_("New micro-grid in %(name)s") % {"name": grid.name},
-        area=None,
-        parent=grid,
+        added=_("Micro-grid %(name)s added."),
+        success_url=lambda micro: reverse("grid-detail", args=[grid.pk]),
         cancel_url=reverse("grid-detail", args=[grid.pk]),
     )
 
