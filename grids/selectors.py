@@ -78,10 +78,6 @@ def microgrids_of_grid(*, user, grid: Grid) -> QuerySet[MicroGrid]:
     return visible_to(user, microgrids, capability=Capability.VIEW_AREAS).order_by("code")
 
 
-def departments_for_user(*, user) -> QuerySet[Department]:
-    return visible_to(user, Department.objects.all()).order_by("code")
-
-
 def village_get_for_manager(*, user, pk: int, capability: str) -> Village:
     """A village the user may see (404 otherwise) and act on with `capability` (403)."""
     return get_for_user(user, Village.objects.select_related("town"), pk=pk, capability=capability)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from huaisi.access import assignable_kinds, user_can, user_can_in
+from huaisi.access import assignable_kinds, require_capability, user_can, user_can_in
 from huaisi.roles import EXCLUSIVE_KINDS, SCOPE_LEVEL, Capability, Level, RoleKind
 from huaisi.views import HtmxHttpRequest
 
@@ -31,15 +31,10 @@ from .forms import (
 )
 
 
-def _require(request, capability: str) -> None:
-    if not user_can(request.user, capability):
-        raise PermissionDenied
-
-
 @require_GET
 @login_required
 def village_list(request: HtmxHttpRequest) -> HttpResponse:
-    _require(request, Capability.VIEW_AREAS)
+    require_capability(request.user, Capability.VIEW_AREAS)
     villages = selectors.village_list_for_user(user=request.user)
     return render(request, "grids/village_list.html", {"villages": villages})
 
@@ -62,7 +57,7 @@ def village_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def grid_list(request: HtmxHttpRequest) -> HttpResponse:
-    _require(request, Capability.VIEW_AREAS)
+    require_capability(request.user, Capability.VIEW_AREAS)
     query = request.GET.get("q", "")[:50]
     grids = selectors.grid_list_for_user(user=request.user, query=query)
     context = {
@@ -93,7 +88,7 @@ def grid_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def grid_export(request: HtmxHttpRequest) -> HttpResponse:
     """The grids the user may export, as CSV with a BOM so Chinese Excel opens it right."""
-    _require(request, Capability.EXPORT_AREAS)
+    require_capability(request.user, Capability.EXPORT_AREAS)
     query = request.GET.get("q", "")[:50]
     grids = selectors.grid_list_for_user(
         user=request.user, query=query, capability=Capability.EXPORT_AREAS
@@ -285,7 +280,7 @@ def microgrid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def department_list(request: HtmxHttpRequest) -> HttpResponse:
-    _require(request, Capability.MANAGE_AREAS)
+    require_capability(request.user, Capability.MANAGE_AREAS)
     departments = selectors.department_list_for_user(
         user=request.user, capability=Capability.MANAGE_AREAS
     )
@@ -296,7 +291,7 @@ def department_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def department_create(request: HtmxHttpRequest) -> HttpResponse:
-    _require(request, Capability.MANAGE_AREAS)
+    require_capability(request.user, Capability.MANAGE_AREAS)
     towns = selectors.towns_for_user(user=request.user, capability=Capability.MANAGE_AREAS)
     if not towns.exists():
         raise PermissionDenied
@@ -576,7 +571,7 @@ def role_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def staff_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    _require(request, Capability.MANAGE_AREAS)
+    require_capability(request.user, Capability.MANAGE_AREAS)
     staff = selectors.staff_get_for_user(user=request.user, pk=pk)
     profile = getattr(staff, "staff_profile", None)
     if request.method == "POST":

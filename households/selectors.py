@@ -1,6 +1,6 @@
 import re
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Prefetch, Q, QuerySet, When
 
 from huaisi.access import get_for_user, visible_to
 from huaisi.roles import Capability
@@ -63,17 +63,24 @@ def household_get_for_user(*, user, pk: int) -> Household:
     )
 
 
-def household_list_for_user(*, user, query: str = "") -> QuerySet[Household]:
-    households = Household.objects.select_related("microgrid__grid__village", "house").annotate(
-        member_count=Count(
-            "residents", filter=Q(residents__moved_out=False, residents__deceased=False)
-        )
+def house_get_for_editor(*, user, pk: int) -> House:
+    """A house the user may change: 404 outside their areas, 403 where they only read."""
+    return get_for_user(
+        user,
+        House.objects.select_related("village", "microgrid__grid"),
+        pk=pk,
+        capability=Capability.EDIT_RESIDENTS,
     )
-    if query.strip():
-        households = households.filter(
-            Q(number__icontains=query.strip()) | Q(house__address__contains=query.strip())
-        )
-    return visible_to(user, households, capability=Capability.VIEW_RESIDENTS).order_by("number")
+
+
+def household_get_for_editor(*, user, pk: int) -> Household:
+    """A household the user may change: 404 outside their areas, 403 where they only read."""
+    return get_for_user(
+        user,
+        Household.objects.select_related("microgrid__grid__village", "house"),
+        pk=pk,
+        capability=Capability.EDIT_RESIDENTS,
+    )
 
 
 def house_get_for_user(*, user, pk: int) -> House:

@@ -88,6 +88,12 @@ def user_can(user, capability: str) -> bool:
     return any(grant.kind in allowed for grant in grants_for(user))
 
 
+def require_capability(user, capability: str) -> None:
+    """Refuse (403) a user none of whose roles holds `capability`."""
+    if not user_can(user, capability):
+        raise PermissionDenied
+
+
 def _grant_filter(grant: Grant, paths: dict[Level, str]) -> Q | None:
     if grant.level == Level.DEPARTMENT:
         path = paths.get(Level.DEPARTMENT)

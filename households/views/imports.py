@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from huaisi.access import user_can
+from huaisi.access import require_capability, user_can
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
@@ -58,14 +58,9 @@ class ImportForm(forms.Form):
     )
 
 
-def _require(request, capability: str) -> None:
-    if not user_can(request.user, capability):
-        raise PermissionDenied
-
-
 def _job_for_user(request, pk: int) -> ImportJob:
     """One of the user's own import jobs (any job for a superuser); 404 for anyone else's."""
-    _require(request, Capability.IMPORT_REGISTER)
+    require_capability(request.user, Capability.IMPORT_REGISTER)
     jobs = (
         ImportJob.objects.all()
         if request.user.is_superuser
@@ -97,7 +92,7 @@ def import_create(request: HtmxHttpRequest) -> HttpResponse:
     The size cap is enforced while the upload streams in, so the handler must be in place
     before anything reads the body, the CSRF check included (hence csrf_exempt here and
     csrf_protect on the inner view)."""
-    _require(request, Capability.IMPORT_REGISTER)
+    require_capability(request.user, Capability.IMPORT_REGISTER)
     cap = SizeCapUploadHandler(request)
     if request.method == "POST":
         request.upload_handlers.insert(0, cap)
@@ -186,7 +181,7 @@ def _kind_or_404(kind: str) -> str:
 @require_GET
 @login_required
 def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
-    _require(request, Capability.IMPORT_REGISTER)
+    require_capability(request.user, Capability.IMPORT_REGISTER)
     kind = _kind_or_404(kind)
     response = HttpResponse(exporting.template_workbook(kind=kind), content_type=XLSX)
     name = f"{importing.SHEET_TITLES[kind]}-template.xlsx"

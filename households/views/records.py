@@ -9,22 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from grids.models import MicroGrid
-from huaisi.access import get_for_user, visible_to
+from huaisi.access import visible_to
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import HouseForm, HouseholdForm
-from ..models import House, Household
-
-
-def _editable(request, queryset, pk: int):
-    obj = get_for_user(request.user, queryset, pk=pk, capability=Capability.VIEW_RESIDENTS)
-    if not visible_to(
-        request.user, queryset.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
-    ).exists():
-        raise PermissionDenied
-    return obj
+from ..models import House
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -64,7 +55,7 @@ def house_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def house_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    house = _editable(request, House.objects.select_related("village", "microgrid__grid"), pk)
+    house = selectors.house_get_for_editor(user=request.user, pk=pk)
     form = HouseForm(request.POST or None, instance=house)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,7 +74,7 @@ def house_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A new household living in house `pk` (a family moving in, or one registering anew)."""
-    house = _editable(request, House.objects.select_related("village", "microgrid__grid"), pk)
+    house = selectors.house_get_for_editor(user=request.user, pk=pk)
     form = HouseholdForm(
         request.POST or None,
         houses=House.objects.filter(pk=house.pk),
@@ -113,7 +104,7 @@ def household_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    household = _editable(request, Household.objects.select_related("microgrid__grid", "house"), pk)
+    household = selectors.household_get_for_editor(user=request.user, pk=pk)
     houses = House.objects.filter(microgrid=household.microgrid).order_by("address")
     form = HouseholdForm(
         request.POST or None,
@@ -141,7 +132,7 @@ def household_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "households/household_form.html",
         {
             "form": form,
-            "household": selectors.household_get_for_user(user=request.user, pk=pk),
+            "household": household,
             "house": household.house,
         },
     )

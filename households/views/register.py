@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from huaisi.access import user_can, user_can_in, visible_to
+from huaisi.access import require_capability, user_can_in, visible_to
 from huaisi.audit import history_of
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
@@ -24,25 +24,11 @@ REVEAL_CAPABILITY = {
 }
 
 
-def _require(request, capability: str) -> None:
-    if not user_can(request.user, capability):
-        raise PermissionDenied
-
-
-def _editable_household(request, pk: int) -> Household:
-    household = selectors.household_get_for_user(user=request.user, pk=pk)
-    if not visible_to(
-        request.user, Household.objects.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
-    ).exists():
-        raise PermissionDenied
-    return household
-
-
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def resident_list(request: HtmxHttpRequest) -> HttpResponse:
-    _require(request, Capability.VIEW_RESIDENTS)
+    require_capability(request.user, Capability.VIEW_RESIDENTS)
     query = request.GET.get("q", "")[:40]
     tag = request.GET.get("tag", "")
     results = list(
@@ -88,7 +74,7 @@ def resident_reveal(request: HtmxHttpRequest, pk: int, field: str) -> HttpRespon
     can reveal anything, and the log has exactly one row per click."""
     if field not in REVEAL_CAPABILITY:
         raise Http404
-    _require(request, REVEAL_CAPABILITY[field])
+    require_capability(request.user, REVEAL_CAPABILITY[field])
     resident = selectors.resident_get_for_user(user=request.user, pk=pk)
     if not user_can_in(request.user, REVEAL_CAPABILITY[field], resident):
         # Revealing in another area (a clerk of V2 who only assesses V1) is no right here.
@@ -145,14 +131,14 @@ def _resident_form_view(request, *, household: Household, instance=None):
 @login_required
 def resident_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for_user(user=request.user, pk=pk)
-    household = _editable_household(request, resident.household_id)
+    household = selectors.household_get_for_editor(user=request.user, pk=resident.household_id)
     return _resident_form_view(request, household=household, instance=resident)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def resident_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    household = _editable_household(request, pk)
+    household = selectors.household_get_for_editor(user=request.user, pk=pk)
     return _resident_form_view(request, household=household)
 
 
@@ -176,7 +162,7 @@ def household_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    household = _editable_household(request, pk)
+    household = selectors.household_get_for_editor(user=request.user, pk=pk)
     form = SplitForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +188,7 @@ def household_split(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_merge(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    household = _editable_household(request, pk)
+    household = selectors.household_get_for_editor(user=request.user, pk=pk)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["target_number"].strip()
