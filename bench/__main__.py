@@ -84,6 +84,7 @@ def first_household_path() -> str:
 FLOOR = Page("/bench/floor", "/bench/floor")
 PAGES = [
     FLOOR,
+    Page("/bench/floor-logged-in", "/bench/floor-logged-in", login="command"),
     Page("/accounts/login/", "/accounts/login/"),
     Page("/", "/", login="command"),
     Page("/areas/grids/", "/areas/grids/", login="command"),
@@ -93,6 +94,12 @@ PAGES = [
     # The register (issue 3): search by pinyin initials and ID tail, town-wide and in one grid.
     Page("/register/residents/?q=wxm (town)", "/register/residents/?q=wxm", login="command"),
     Page("/register/residents/?q=1234 (town)", "/register/residents/?q=1234", login="command"),
+    # The commonest surname: thousands of matches at town scale, ordered and cut at 50.
+    Page(
+        "/register/residents/?q=王 (town)",
+        "/register/residents/?" + urlencode({"q": "王"}),
+        login="command",
+    ),
     Page("/register/residents/?q=wxm (grid)", "/register/residents/?q=wxm", login="leader01"),
     Page("/register/<household>/", first_household_path, login="leader01"),
 ]

@@ -1,5 +1,6 @@
 """The project's URLs plus the framework floor, which lives here and never in huaisi.urls."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
@@ -11,4 +12,15 @@ def floor(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"ok", content_type="text/plain")
 
 
-urlpatterns = [*project_urlpatterns, path("bench/floor", floor, name="bench-floor")]
+@login_required
+def floor_logged_in(request: HttpRequest) -> HttpResponse:
+    """The floor plus what Django itself does for a signed-in visitor: the session and the
+    user read on every request. Shown beside the pages to tell framework cost from ours."""
+    return HttpResponse(request.user.username.encode(), content_type="text/plain")
+
+
+urlpatterns = [
+    *project_urlpatterns,
+    path("bench/floor", floor, name="bench-floor"),
+    path("bench/floor-logged-in", floor_logged_in, name="bench-floor-logged-in"),
+]

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -162,6 +163,25 @@ class Household(models.Model):
         return self.number
 
 
+def initials_variant(n: int) -> Func:
+    """The n-th space-separated reading of `name_initials` ("cgf zgf" → 2: "zgf")."""
+    return Func(
+        F("name_initials"), Value(" "), Value(n), function="split_part",
+        output_field=models.TextField(),
+    )  # fmt: skip
+
+
+# The register's search (households.selectors.resident_search_for_user) matches only at the
+# start of a value, so each match is an index range scan at any scale: names by their start or
+# end (reverse), initials by the start of any reading, ID numbers by their tail (reverse).
+SEARCH_EXPRESSIONS = {
+    "name_reversed": Reverse("name"),
+    "initials_2": initials_variant(2),
+    "initials_3": initials_variant(3),
+    "id_reversed": Reverse("id_number"),
+}
+
+
 @tracked()
 class Resident(models.Model):
     class Gender(models.TextChoices):
@@ -243,6 +263,17 @@ class Resident(models.Model):
         indexes = [
             GinIndex(fields=["care_tags"], name="resident_care_tags_gin"),
             models.Index(fields=["household", "relation"], name="resident_household_relation"),
+            *(
+                models.Index(fields=[field], opclasses=["varchar_pattern_ops"], name=name)
+                for field, name in (
+                    ("name", "resident_name_start"),
+                    ("name_pinyin", "resident_pinyin_start"),
+                )
+            ),
+            *(
+                models.Index(OpClass(expression, name="text_pattern_ops"), name=f"resident_{key}")
+                for key, expression in SEARCH_EXPRESSIONS.items()
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from django.db.models import Case, Prefetch, Q, QuerySet, When
 from huaisi.access import get_for_user, visible_to
 from huaisi.roles import Capability
 
-from .models import CareTag, House, Household, Resident, RevealLog
+from .models import SEARCH_EXPRESSIONS, CareTag, House, Household, Resident, RevealLog
 
 ID_TAIL_RE = re.compile(r"^\d{3,17}[\dXx]?$")
 INITIALS_RE = re.compile(r"^[A-Za-z]+$")
@@ -15,23 +15,31 @@ SEARCH_LIMIT = 50
 def resident_search_for_user(
     *, user, query: str = "", care_tag: str = "", include_gone: bool = False
 ) -> QuerySet[Resident]:
-    """Residents the user may see matching `query`: part of the name, pinyin initials or full
-    pinyin (zsf / zhangsanfeng → 张三丰), or the tail of the ID number (4+ digits)."""
+    """Residents the user may see matching `query`: the start or the end of the name (王 → 王小明,
+    小明 → 王小明), the start of the pinyin initials or full pinyin (zsf / zhangsanfeng → 张三丰),
+    or the tail of the ID number (4+ digits).
+
+    Every branch matches at the start of an indexed value (see `models.SEARCH_EXPRESSIONS`), so
+    a search costs an index range scan at town and at district scale. The price: a fragment from
+    the middle of a three-character name (三 in 张三丰) is not found; its start or end is."""
     residents = Resident.objects.select_related("household__microgrid__grid__village")
     if not include_gone:
         residents = residents.filter(moved_out=False, deceased=False)
     query = query.strip()
     if query:
-        condition = Q(name__contains=query)
+        residents = residents.alias(**SEARCH_EXPRESSIONS)
         if INITIALS_RE.match(query):
             lowered = query.lower()
-            condition |= (
+            condition = (
                 Q(name_initials__startswith=lowered)
-                | Q(name_initials__contains=f" {lowered}")
+                | Q(initials_2__startswith=lowered)
+                | Q(initials_3__startswith=lowered)
                 | Q(name_pinyin__startswith=lowered)
             )
-        if ID_TAIL_RE.match(query) and len(query) >= 4:
-            condition |= Q(id_number__endswith=query.upper())
+        elif ID_TAIL_RE.match(query) and len(query) >= 4:
+            condition = Q(id_reversed__startswith=query.upper()[::-1])
+        else:
+            condition = Q(name__startswith=query) | Q(name_reversed__startswith=query[::-1])
         residents = residents.filter(condition)
     if care_tag in CareTag.values:
         residents = residents.filter(care_tags__contains=[care_tag])

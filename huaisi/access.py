@@ -32,27 +32,36 @@ class Grant:
     ancestors: dict[Level, int]
 
 
-def _ancestors(role) -> dict[Level, int]:
-    level = SCOPE_LEVEL[role.kind]
+# Only the ids each level needs: the role query never reads an area's name or boundary.
+_ANCESTOR_IDS = (
+    "town_id",
+    "department_id", "department__town_id",
+    "village_id", "village__town_id",
+    "grid_id", "grid__village_id", "grid__village__town_id",
+    "microgrid_id", "microgrid__grid_id", "microgrid__grid__village_id",
+    "microgrid__grid__village__town_id",
+)  # fmt: skip
+
+
+def _ancestors(kind: str, ids: dict) -> dict[Level, int]:
+    level = SCOPE_LEVEL[kind]
     if level == Level.TOWN:
-        return {Level.TOWN: role.town_id}
+        return {Level.TOWN: ids["town_id"]}
     if level == Level.DEPARTMENT:
-        return {Level.TOWN: role.department.town_id, Level.DEPARTMENT: role.department_id}
+        return {Level.TOWN: ids["department__town_id"], Level.DEPARTMENT: ids["department_id"]}
     if level == Level.VILLAGE:
-        return {Level.TOWN: role.village.town_id, Level.VILLAGE: role.village_id}
+        return {Level.TOWN: ids["village__town_id"], Level.VILLAGE: ids["village_id"]}
     if level == Level.GRID:
-        grid = role.grid
         return {
-            Level.TOWN: grid.village.town_id,
-            Level.VILLAGE: grid.village_id,
-            Level.GRID: grid.pk,
+            Level.TOWN: ids["grid__village__town_id"],
+            Level.VILLAGE: ids["grid__village_id"],
+            Level.GRID: ids["grid_id"],
         }
-    micro = role.microgrid
     return {
-        Level.TOWN: micro.grid.village.town_id,
-        Level.VILLAGE: micro.grid.village_id,
-        Level.GRID: micro.grid_id,
-        Level.MICROGRID: micro.pk,
+        Level.TOWN: ids["microgrid__grid__village__town_id"],
+        Level.VILLAGE: ids["microgrid__grid__village_id"],
+        Level.GRID: ids["microgrid__grid_id"],
+        Level.MICROGRID: ids["microgrid_id"],
     }
 
 
@@ -63,13 +72,18 @@ def grants_for(user) -> list[Grant]:
     cached = getattr(user, "_huaisi_grants", None)
     if cached is not None:
         return cached
-    roles = (
+    rows = (
         roles_in_force(on=timezone.localdate())
         .filter(user=user)
-        .select_related("village", "grid__village", "microgrid__grid__village", "department")
         .order_by("pk")
+        .values("kind", *_ANCESTOR_IDS)
     )
-    grants = [Grant(kind=r.kind, level=SCOPE_LEVEL[r.kind], ancestors=_ancestors(r)) for r in roles]
+    grants = [
+        Grant(
+            kind=row["kind"], level=SCOPE_LEVEL[row["kind"]], ancestors=_ancestors(row["kind"], row)
+        )
+        for row in rows
+    ]
     user._huaisi_grants = grants
     return grants
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_htmx",
     "template_partials.apps.SimpleAppConfig",
     "pgtrigger",
@@ -99,6 +100,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Only requests that may write carry the audit context: pages served on GET never change
+# tracked rows, and wrapping their every query in set_config() costs each read a round trip.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 ROOT_URLCONF = "huaisi.urls"
 WSGI_APPLICATION = "huaisi.wsgi.application"
