@@ -58,6 +58,17 @@ class Capability(models.TextChoices):
     REVEAL_PHONE = "reveal_phone", _("See full phone numbers")
     REVEAL_ID_NUMBER = "reveal_id_number", _("See full ID numbers")
     IMPORT_REGISTER = "import_register", _("Import and export the register")
+    VIEW_POINTS = "view_points", _("View household points, ledgers and rankings")
+    RECORD_POINTS = "record_points", _("Record point entries")
+    REVIEW_POINTS = "review_points", _("Approve or reject point entries")
+    RUN_STORE = "run_store", _("Run the points supermarket")
+    MANAGE_PASSBOOKS = "manage_passbooks", _("Issue passbooks, cards and kiosk PINs")
+    MANAGE_RULEBOOK = "manage_rulebook", _("Maintain the scoring rulebook")
+    VIEW_TICKETS = "view_tickets", _("View work orders")
+    DISPATCH_TICKETS = "dispatch_tickets", _("Dispatch, review and close work orders")
+    HANDLE_TICKETS = "handle_tickets", _("Accept, handle and answer work orders")
+    REPORT_TICKETS = "report_tickets", _("Report problems found on patrol")
+    SUPERVISE_TICKETS = "supervise_tickets", _("Score work orders and publish supervision")
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -97,8 +108,47 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Capability.REVEAL_ID_NUMBER: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
     Capability.IMPORT_REGISTER: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
+    # Household points: clerks and the assessment group record, only the assessment group
+    # reviews (never its own entries), clerks run the supermarket and the passbooks, the town
+    # keeps the rulebook. Grid staff see the points of the households they look after.
+    Capability.VIEW_POINTS: frozenset(
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.COMMAND_CENTRE,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.ASSESSOR,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
+    ),
+    Capability.RECORD_POINTS: frozenset(
+        {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.ASSESSOR}
+    ),
+    Capability.REVIEW_POINTS: frozenset({RoleKind.ASSESSOR}),
+    Capability.RUN_STORE: frozenset({RoleKind.VILLAGE_CLERK}),
+    Capability.MANAGE_PASSBOOKS: frozenset({RoleKind.VILLAGE_CLERK}),
+    Capability.MANAGE_RULEBOOK: frozenset({RoleKind.TOWN_ADMIN}),
     # Which kinds each of these may hand out is narrowed further by ASSIGNABLE_KINDS.
     Capability.MANAGE_ROSTERS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
+    # Work orders (tickets app). The command centre runs the workflow; a unit's handlers are
+    # the department handler or, for a village, its clerk; grid staff report what they find on
+    # patrol; the supervision team scores. The town administrator reads but does not dispatch:
+    # routing orders is the command centre's job.
+    Capability.VIEW_TICKETS: frozenset(
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.COMMAND_CENTRE,
+            RoleKind.SUPERVISOR,
+            RoleKind.DEPARTMENT_HANDLER,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
+    ),
+    Capability.DISPATCH_TICKETS: frozenset({RoleKind.COMMAND_CENTRE}),
+    Capability.HANDLE_TICKETS: frozenset({RoleKind.DEPARTMENT_HANDLER, RoleKind.VILLAGE_CLERK}),
+    Capability.REPORT_TICKETS: frozenset({RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}),
+    Capability.SUPERVISE_TICKETS: frozenset({RoleKind.SUPERVISOR}),
 }
 
 # The kinds a role may put on the roster inside its own scope. Town roles (administrator,

@@ -272,6 +272,26 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     # Lets /healthz tell that beat schedules and a worker runs what it schedules.
     "heartbeat": {"task": "huaisi.tasks.heartbeat", "schedule": crontab(minute="*")},
+    # Household points: close last month's ranking on the 1st at 01:00, and the half year's
+    # honour list on 1 January and 1 July (CELERY_TIMEZONE is Asia/Shanghai).
+    "points-ranking": {
+        "task": "points.tasks.publish_ranking_task",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    "points-honours": {
+        "task": "points.tasks.publish_honours_task",
+        "schedule": crontab(minute=10, hour=1, day_of_month=1, month_of_year="1,7"),
+    },
+    # Work orders: deadline flags, urging and supervision notices every five minutes; last
+    # month's supervision report on the 1st.
+    "tickets-deadline-sweep": {
+        "task": "tickets.tasks.deadline_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "tickets-supervision-report": {
+        "task": "tickets.tasks.supervision_publish_task",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
 }
 
 # --- Logging: one JSON object per line on stdout ------------------------------------------

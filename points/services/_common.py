@@ -1,0 +1,99 @@
+"""What the points services share: who acts for which village, months, locks and keys."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huaisi.access import grants_for
+from huaisi.roles import CAPABILITIES, Level
+
+# Namespaces of PostgreSQL advisory locks (the first of the two keys).
+LOCK_PASSBOOK_SERIAL = 7301  # second key: the village id
+LOCK_RANKING_MONTH = 7302  # second key: year * 100 + month
+LOCK_HONOURS_HALF = 7303  # second key: year * 10 + half
+
+MAX_KEY_LENGTH = 64
+
+
+def acts_in(user, capability: str, village) -> bool:
+    """Whether one of `user`'s roles in force holds `capability` for `village`: a town role
+    of its town or a village role of the village itself (finer roles do not act for the
+    whole village).
+
+    Unlike `huaisi.access.user_can_in` there is no superuser shortcut: the ledger records
+    who scored and who reviewed, and the issue names those roles, so a Django superuser
+    without a role does not write points."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    allowed = CAPABILITIES[capability]
+    for grant in grants_for(user):
+        if grant.kind not in allowed:
+            continue
+        if grant.level == Level.TOWN and grant.ancestors[Level.TOWN] == village.town_id:
+            return True
+        if grant.level == Level.VILLAGE and grant.ancestors[Level.VILLAGE] == village.pk:
+            return True
+    return False
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return next_month(month) - datetime.timedelta(days=1)
+
+
+def previous_month(today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    return month_start(month_start(today) - datetime.timedelta(days=1))
+
+
+def half_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 1 if day.month <= 6 else 7, 1)
+
+
+def half_end(start: datetime.date) -> datetime.date:
+    """The first day after the half year starting on `start`."""
+    return (
+        datetime.date(start.year, 7, 1) if start.month == 1 else datetime.date(start.year + 1, 1, 1)
+    )
+
+
+def previous_half(today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    return half_start(half_start(today) - datetime.timedelta(days=1))
+
+
+def advisory_lock(namespace: int, key: int, *, shared: bool = False) -> None:
+    """A lock held until the transaction ends."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [namespace, key])
+
+
+def clean_key(idempotency_key: str) -> str:
+    """The key a form or a caller gives each write that a double click or retry could repeat."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(
+            _("This form has expired. Reload the page and try again."), code="bad_key"
+        )
+    return key
+
+
+def replayed_with_other_content() -> ValidationError:
+    return ValidationError(
+        _(
+            "This request was already sent with different content. Reload the page and "
+            "enter it again."
+        ),
+        code="key_reused",
+    )
