@@ -1,0 +1,303 @@
+"""Reads of work orders, scoped to what the user may see.
+
+Who sees an order: the town's roles (command centre, supervision, administrator) all of the
+town's; village and grid staff those located in their village or grid (`visible_to` through
+`WorkOrder.area_paths`); handlers those their unit leads or co-handles, wherever located (a
+village clerk also handles the orders sent to the village as a unit). Outside that an order
+answers 404.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from grids.models import Town
+from huaisi.access import grants_for, visible_to
+from huaisi.roles import CAPABILITIES, Capability, Level
+
+from .models import (
+    CLOCK_STATES,
+    OPEN_STATES,
+    Attachment,
+    Category,
+    CoHandling,
+    ExtensionRequest,
+    Notification,
+    StandardItem,
+    State,
+    SupervisionReport,
+    TimelineEvent,
+    Unit,
+    UrgingNotice,
+    WorkOrder,
+)
+
+LIST_RELATED = (
+    "category__parent",
+    "lead_unit__department",
+    "lead_unit__village",
+    "village",
+    "grid",
+)
+
+
+def handler_units(*, user) -> QuerySet[Unit]:
+    """The units the user handles orders for (no query until evaluated)."""
+    if not user.is_authenticated or not user.is_active:
+        return Unit.objects.none()
+    allowed = CAPABILITIES[Capability.HANDLE_TICKETS]
+    departments, villages = [], []
+    for grant in grants_for(user):
+        if grant.kind not in allowed:
+            continue
+        if grant.level == Level.DEPARTMENT:
+            departments.append(grant.ancestors[Level.DEPARTMENT])
+        elif grant.level == Level.VILLAGE:
+            villages.append(grant.ancestors[Level.VILLAGE])
+    if not departments and not villages:
+        return Unit.objects.none()
+    return Unit.objects.filter(Q(department_id__in=departments) | Q(village_id__in=villages))
+
+
+def _of_units(units: QuerySet[Unit]) -> Q:
+    unit_ids = units.values("pk")
+    return Q(lead_unit__in=unit_ids) | Q(
+        Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit__in=unit_ids))
+    )
+
+
+def orders_for_user(*, user) -> QuerySet[WorkOrder]:
+    """Every order the user may see (a queryset to filter further)."""
+    orders = WorkOrder.objects.all()
+    scoped = visible_to(user, orders, capability=Capability.VIEW_TICKETS)
+    if user.is_authenticated and user.is_superuser:
+        return scoped
+    units = handler_units(user=user)
+    if units.query.is_empty():
+        return scoped
+    return scoped | orders.filter(_of_units(units))
+
+
+def order_get_for_user(*, user, pk: int) -> WorkOrder:
+    """One order with what its page shows: units, co-handlers, timeline with files,
+    extension requests. 404 when the user may not see it."""
+    timeline = (
+        TimelineEvent.objects.select_related("actor", "unit__department", "unit__village")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("at", "pk")
+    )
+    try:
+        return (
+            orders_for_user(user=user)
+            .select_related(
+                *LIST_RELATED,
+                "town",
+                "duplicate_of",
+                "created_by",
+                "score",
+            )
+            .prefetch_related(
+                Prefetch("co_units", queryset=Unit.objects.select_related("department", "village")),
+                Prefetch("timeline", queryset=timeline),
+                Prefetch(
+                    "extensions",
+                    queryset=ExtensionRequest.objects.select_related(
+                        "requested_by", "decided_by"
+                    ).order_by("requested_at"),
+                ),
+            )
+            .get(pk=pk)
+        )
+    except WorkOrder.DoesNotExist:
+        raise Http404 from None
+
+
+def unit_inbox(*, user, states=OPEN_STATES) -> QuerySet[WorkOrder]:
+    """The orders the user's units lead or co-handle, overdue first, then by deadline."""
+    units = handler_units(user=user)
+    if units.query.is_empty():
+        return WorkOrder.objects.none()
+    return (
+        WorkOrder.objects.filter(_of_units(units), state__in=states)
+        .select_related(*LIST_RELATED)
+        .order_by("-overdue", "-due_soon", "reply_due", "pk")
+    )
+
+
+BOARD_VIEWS = ("new", "overdue", "due_soon", "open", "closed")
+
+
+def dispatch_board(
+    *,
+    user,
+    town: Town,
+    view: str = "new",
+    unit: Unit | None = None,
+    category: Category | None = None,
+    source: str = "",
+    query: str = "",
+) -> QuerySet[WorkOrder]:
+    """The command centre's board: 'new' (new and returned, to dispatch), 'overdue',
+    'due_soon', 'open' or 'closed', with filters by unit, category (with its
+    sub-categories), source and number or title."""
+    orders = orders_for_user(user=user).filter(town=town)
+    if view == "new":
+        orders = orders.filter(state__in=[State.NEW, State.RETURNED]).order_by("created_at")
+    elif view == "overdue":
+        orders = orders.filter(state__in=CLOCK_STATES, overdue=True).order_by("reply_due")
+    elif view == "due_soon":
+        orders = orders.filter(state__in=CLOCK_STATES, due_soon=True, overdue=False).order_by(
+            "reply_due"
+        )
+    elif view == "closed":
+        orders = orders.filter(state__in=[State.CLOSED, State.DUPLICATE]).order_by("-closed_at")
+    else:
+        orders = orders.filter(state__in=OPEN_STATES).order_by("-created_at")
+    if unit is not None:
+        orders = orders.filter(lead_unit=unit)
+    if category is not None:
+        orders = orders.filter(Q(category=category) | Q(category__parent=category))
+    if source:
+        orders = orders.filter(source=source)
+    query = (query or "").strip()
+    if query:
+        orders = orders.filter(Q(number__startswith=query.upper()) | Q(title__contains=query))
+    return orders.select_related(*LIST_RELATED)
+
+
+def board_counts(*, town: Town) -> dict:
+    """How many orders wait in each board view (one query): new, returned, overdue,
+    due_soon, replied, awaiting_callback, open."""
+    counts = WorkOrder.objects.filter(town=town, state__in=OPEN_STATES).aggregate(
+        n_new=Count("pk", filter=Q(state=State.NEW)),
+        n_returned=Count("pk", filter=Q(state=State.RETURNED)),
+        n_overdue=Count("pk", filter=Q(state__in=CLOCK_STATES, overdue=True)),
+        n_due_soon=Count("pk", filter=Q(state__in=CLOCK_STATES, due_soon=True, overdue=False)),
+        n_replied=Count("pk", filter=Q(state=State.REPLIED)),
+        n_awaiting_callback=Count("pk", filter=Q(state=State.REVIEWED)),
+        n_open=Count("pk"),
+    )
+    return {key.removeprefix("n_"): value for key, value in counts.items()}
+
+
+def board_by_unit(*, town: Town) -> QuerySet[Unit]:
+    """Each unit's open orders, overdue and due soon, for the board's side panel."""
+    open_here = Q(led_orders__state__in=CLOCK_STATES)
+    return (
+        Unit.objects.filter(town=town)
+        .select_related("department", "village")
+        .annotate(
+            open_count=Count("led_orders", filter=open_here),
+            overdue_count=Count("led_orders", filter=open_here & Q(led_orders__overdue=True)),
+            due_soon_count=Count(
+                "led_orders",
+                filter=open_here & Q(led_orders__due_soon=True, led_orders__overdue=False),
+            ),
+        )
+        .filter(open_count__gt=0)
+        .order_by("-overdue_count", "-open_count", "pk")
+    )
+
+
+def repeat_orders(*, user, order: WorkOrder, limit: int = 10) -> QuerySet[WorkOrder]:
+    """Earlier orders of the same town from the same phone number or at the same address
+    (those the user may see)."""
+    same = Q()
+    if order.caller_phone:
+        same |= Q(caller_phone=order.caller_phone)
+    if order.address:
+        same |= Q(address=order.address)
+    if not same:
+        return WorkOrder.objects.none()
+    return (
+        orders_for_user(user=user)
+        .filter(same, town_id=order.town_id, created_at__lt=order.created_at)
+        .exclude(pk=order.pk)
+        .select_related("category")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def pending_extensions(*, town: Town) -> QuerySet[ExtensionRequest]:
+    return (
+        ExtensionRequest.objects.filter(order__town=town, status=ExtensionRequest.Status.PENDING)
+        .select_related("order", "unit__department", "unit__village", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def notices_of_order(*, order: WorkOrder) -> QuerySet[UrgingNotice]:
+    """催办 and 督办 notices of an order (for its page and the printable 督办单)."""
+    return (
+        UrgingNotice.objects.filter(order=order)
+        .select_related("unit__department", "unit__village")
+        .order_by("issued_at", "pk")
+    )
+
+
+def notifications_for_user(*, user, unread_only: bool = True, limit: int = 20):
+    notes = Notification.objects.filter(user=user)
+    if unread_only:
+        notes = notes.filter(read_at__isnull=True)
+    return notes.select_related("order").order_by("-created_at", "-pk")[:limit]
+
+
+def unread_notification_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def categories_of_town(*, town: Town, active_only: bool = True) -> QuerySet[Category]:
+    """Top-level categories with their sub-categories prefetched."""
+    children = Category.objects.order_by("position", "pk")
+    tops = Category.objects.filter(town=town, parent__isnull=True)
+    if active_only:
+        tops = tops.filter(is_active=True)
+        children = children.filter(is_active=True)
+    return tops.prefetch_related(Prefetch("children", queryset=children)).order_by("position", "pk")
+
+
+def units_of_town(*, town: Town) -> QuerySet[Unit]:
+    """Departments first, then villages, each by code (dispatch choices)."""
+    return (
+        Unit.objects.filter(town=town)
+        .select_related("department", "village")
+        .filter(Q(department__is_active=True) | Q(village__isnull=False))
+        .order_by("village", "department__code", "village__code")
+    )
+
+
+def scoring_queue(*, town: Town) -> QuerySet[WorkOrder]:
+    """Replied orders the supervision team has not scored yet, oldest reply first."""
+    return (
+        WorkOrder.objects.filter(
+            town=town,
+            first_replied_at__isnull=False,
+            lead_unit__isnull=False,
+            handled_on_spot=False,
+            score__isnull=True,
+        )
+        .exclude(state=State.DUPLICATE)
+        .select_related(*LIST_RELATED)
+        .order_by("first_replied_at", "pk")
+    )
+
+
+def checklist_of_town(*, town: Town) -> QuerySet[StandardItem]:
+    return StandardItem.objects.filter(town=town, is_active=True).order_by("position", "pk")
+
+
+def supervision_reports_for_user(*, user) -> QuerySet[SupervisionReport]:
+    return visible_to(
+        user,
+        SupervisionReport.objects.select_related("town"),
+        capability=Capability.VIEW_TICKETS,
+    ).order_by("-month")
+
+
+def overdue_now(*, town: Town) -> QuerySet[WorkOrder]:
+    """Orders past their current deadline this very moment (not waiting for the sweep)."""
+    now = timezone.now()
+    return WorkOrder.objects.filter(town=town).filter(
+        Q(state__in=[State.DISPATCHED], accept_due__lt=now)
+        | Q(state__in=[State.ACCEPTED, State.IN_PROGRESS, State.REWORK], reply_due__lt=now)
+    )
