@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_inspections
 
 urlpatterns = [
     path("villages/", views.village_list, name="village-list"),
@@ -20,4 +20,27 @@ urlpatterns = [
     path("departments/<int:pk>/handlers/new/", views.department_assign, name="department-assign"),
     path("roles/<int:pk>/end/", views.role_end, name="role-end"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff-edit"),
+    # Patrol inspections
+    path("inspections/", views_inspections.inspection_list, name="inspection-list"),
+    path("inspections/new/", views_inspections.inspection_create, name="inspection-create"),
+    path(
+        "inspections/submit/",
+        views_inspections.inspection_submit_view,
+        name="inspection-submit",
+    ),
+    path("inspections/sw.js", views_inspections.inspection_service_worker, name="inspection-sw"),
+    path("inspections/<int:pk>/", views_inspections.inspection_detail, name="inspection-detail"),
+    path(
+        "inspections/photos/<int:pk>/",
+        views_inspections.inspection_photo,
+        name="inspection-photo",
+    ),
+    path(
+        "inspections/photos/<int:pk>/thumb/",
+        views_inspections.inspection_photo,
+        {"size": "thumb"},
+        name="inspection-photo-thumb",
+    ),
+    path("inspections/coverage/", views_inspections.coverage_list, name="coverage-list"),
+    path("grids/<int:pk>/coverage/", views_inspections.grid_coverage, name="grid-coverage"),
 ]

@@ -28,7 +28,8 @@ class RoleKind(models.TextChoices):
     ASSESSOR = "assessor", _("Assessment group")
     GRID_LEADER = "grid_leader", _("Grid leader")
     MICROGRID_WORKER = "microgrid_worker", _("Micro-grid worker")
-    # Scoped to a village until the volunteers app gives teams their own scope.
+    # Scoped to a village; a team's own leader (volunteers.Team.leader) also acts for the team
+    # wherever it works (the town-wide 槐小保 team), without a scope level of its own.
     VOLUNTEER_LEADER = "volunteer_leader", _("Volunteer team leader")
 
 
@@ -69,6 +70,15 @@ class Capability(models.TextChoices):
     HANDLE_TICKETS = "handle_tickets", _("Accept, handle and answer work orders")
     REPORT_TICKETS = "report_tickets", _("Report problems found on patrol")
     SUPERVISE_TICKETS = "supervise_tickets", _("Score work orders and publish supervision")
+    LOG_INSPECTIONS = "log_inspections", _("Log patrol inspections")
+    VIEW_INSPECTIONS = "view_inspections", _("View patrol inspections and visit coverage")
+    VIEW_VOLUNTEERS = "view_volunteers", _("View volunteer teams, activities, wishes and projects")
+    MANAGE_TEAMS = "manage_teams", _("Maintain volunteer teams and their members")
+    LOG_ACTIVITIES = "log_activities", _("Log volunteer activities and hours")
+    CONFIRM_HOURS = "confirm_hours", _("Confirm volunteer hours and issue certificates")
+    MANAGE_WISHES = "manage_wishes", _("Record residents' micro-wishes and their feedback")
+    CLAIM_WISHES = "claim_wishes", _("Claim and fulfil micro-wishes for a team")
+    MANAGE_PROJECTS = "manage_projects", _("Maintain livelihood projects and their decisions")
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -149,6 +159,49 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.HANDLE_TICKETS: frozenset({RoleKind.DEPARTMENT_HANDLER, RoleKind.VILLAGE_CLERK}),
     Capability.REPORT_TICKETS: frozenset({RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}),
     Capability.SUPERVISE_TICKETS: frozenset({RoleKind.SUPERVISOR}),
+    # Patrol inspections (grids app): grid staff and volunteer team leaders walk the grid;
+    # those above them read the inspections of their area.
+    Capability.LOG_INSPECTIONS: frozenset(
+        {RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER, RoleKind.VOLUNTEER_LEADER}
+    ),
+    Capability.VIEW_INSPECTIONS: frozenset(
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.COMMAND_CENTRE,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+            RoleKind.VOLUNTEER_LEADER,
+        }
+    ),
+    # Volunteers (volunteers app). Team leaders log and confirm their teams' hours, claim and
+    # fulfil wishes; grid staff log joint patrols and record residents' wishes; clerks and the
+    # town keep the teams and the livelihood projects. Confirming stays with team leaders:
+    # the hours turn into point proposals, so those who log them should not also confirm.
+    Capability.VIEW_VOLUNTEERS: frozenset(RoleKind.values) - {RoleKind.DEPARTMENT_HANDLER},
+    Capability.MANAGE_TEAMS: frozenset(
+        {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.VOLUNTEER_LEADER}
+    ),
+    Capability.LOG_ACTIVITIES: frozenset(
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.VOLUNTEER_LEADER,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
+    ),
+    Capability.CONFIRM_HOURS: frozenset({RoleKind.VOLUNTEER_LEADER}),
+    Capability.MANAGE_WISHES: frozenset(
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.GRID_LEADER,
+            RoleKind.MICROGRID_WORKER,
+        }
+    ),
+    Capability.CLAIM_WISHES: frozenset({RoleKind.VOLUNTEER_LEADER}),
+    Capability.MANAGE_PROJECTS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
 }
 
 # The kinds a role may put on the roster inside its own scope. Town roles (administrator,

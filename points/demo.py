@@ -26,7 +26,7 @@ from households.models import Household
 from huaisi.models import Role
 from huaisi.roles import RoleKind
 
-from .models import VOLUNTEER_RULE_CODE, Entry, Good, PointsAccount, Rule, Store
+from .models import VOLUNTEER_RULE_CODE, Entry, Good, PointsAccount, Rule, StockReceipt, Store
 from .services._common import half_end, month_start, next_month
 from .services.accounts import passbook_number_for
 from .services.publishing import publish_half_honours, publish_month_rankings
@@ -151,8 +151,14 @@ def seed(*, town: Town, options: dict, progress) -> dict:
     accounts = _seed_accounts(town)
     progress("points", 1, 4)
     summary = {"rules": len(rules), "passbooks": accounts}
-    seeded = Entry.objects.filter(idempotency_key__startswith=f"{KEY_PREFIX}:{town.code}:")
-    if seeded.exists() or not (clerks and reviewers):
+    # A town seeded without households has stock receipts but no entries: either one marks
+    # a town whose ledger and store were already seeded.
+    prefix = f"{KEY_PREFIX}:{town.code}:"
+    seeded = (
+        Entry.objects.filter(idempotency_key__startswith=prefix).exists()
+        or StockReceipt.objects.filter(idempotency_key__startswith=prefix).exists()
+    )
+    if seeded or not (clerks and reviewers):
         progress("points", 4, 4)
         return summary
     rng = random.Random(20261127)

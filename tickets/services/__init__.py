@@ -42,6 +42,7 @@ from .core import (  # noqa: F401 - the package's public names
 from .intake import (  # noqa: F401
     normalise_phone,
     order_create,
+    order_create_within,
 )
 from .workflow import (  # noqa: F401
     notifications_mark_read,

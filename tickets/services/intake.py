@@ -123,8 +123,7 @@ def _same_intake(order: WorkOrder, cleaned: dict) -> bool:
     return all(getattr(order, k) == wanted[k] for k in INTAKE_FINGERPRINT)
 
 
-@transaction.atomic(durable=True)
-def order_create(
+def _order_create(
     *,
     actor,
     town: Town,
@@ -219,3 +218,10 @@ def order_create(
         files=checked,
     )
     return order, True
+
+
+# Views, tasks and the API call `order_create` (its own durable transaction). Another app's
+# service that reports an order as part of its own write (a patrol finding) calls
+# `order_create_within`, which joins the caller's transaction: both commit or neither does.
+order_create = transaction.atomic(durable=True)(_order_create)
+order_create_within = transaction.atomic(_order_create)

@@ -68,15 +68,18 @@ class Command(BaseCommand):
                     "centre_lng": "119.377500",
                 },
             )
-        # Each app seeds its own data, in INSTALLED_APPS order (which is dependency order).
-        for config in apps.get_app_configs():
-            seed = getattr(config, "seed_demo", None)
-            if seed is None:
-                continue
-            with transaction.atomic():
-                summary = seed(town=town, options=options, progress=progress)
-            counts = ", ".join(f"{k} {v}" for k, v in summary.items())
-            self.stdout.write(f"{config.label}: {counts}")
+        # Each app seeds its own data, in INSTALLED_APPS order (which is dependency order);
+        # then `seed_demo_late` hooks, for an app's rows that need a later app's (grids' patrols
+        # visit the register's households and report work orders).
+        for hook in ("seed_demo", "seed_demo_late"):
+            for config in apps.get_app_configs():
+                seed = getattr(config, hook, None)
+                if seed is None:
+                    continue
+                with transaction.atomic():
+                    summary = seed(town=town, options=options, progress=progress)
+                counts = ", ".join(f"{k} {v}" for k, v in summary.items())
+                self.stdout.write(f"{config.label}: {counts}")
         self.stdout.write(
             self.style.SUCCESS(f"Demo town {town.name} ready in {time.monotonic() - started:.1f} s")
         )

@@ -1,0 +1,196 @@
+"""Patrol inspection pages: the submission endpoint's answers, lists, details, coverage and
+the service worker, as full pages, htmx fragments and for those who may not see them."""
+
+import datetime
+import json
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from grids.models import Inspection, InspectionPhoto
+from huaisi.roles import RoleKind
+
+from .inspection_helpers import categories, finding, households, jpeg, submit
+
+pytestmark = pytest.mark.django_db
+
+LEADER = RoleKind.GRID_LEADER
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": "/media/"},
+        },
+    }
+
+
+def _payload(grid, *, key=None, place="村东河道", findings=None, households=()):
+    now = timezone.now()
+    return {
+        "uuid": str(key or uuid.uuid4()),
+        "grid": grid.pk,
+        "place": place,
+        "started_at": (now - datetime.timedelta(hours=1)).isoformat(),
+        "ended_at": (now - datetime.timedelta(minutes=1)).isoformat(),
+        "households": [h.pk for h in households],
+        "findings": findings
+        if findings is not None
+        else [{"type": "environment", "description": "垃圾", "outcome": "fixed", "photos": 1}],
+    }
+
+
+def _post(client, payload, photos=None):
+    photos = photos if photos is not None else {"finding-0-photo-0": jpeg()}
+    for upload in photos.values():
+        upload.seek(0)
+    return client.post("/areas/inspections/submit/", {"payload": json.dumps(payload), **photos})
+
+
+def test_submission_answers_201_then_200_then_409(client, area, role_users):
+    client.force_login(role_users[LEADER])
+    homes = households(area.m111, 2)
+    payload = _payload(area.g11, households=homes)
+    photo = jpeg()
+
+    first = _post(client, payload, {"finding-0-photo-0": photo})
+    assert first.status_code == 201, first.content
+    body = first.json()
+    assert body["status"] == "created" and body["url"] == f"/areas/inspections/{body['id']}/"
+
+    again = _post(client, payload, {"finding-0-photo-0": photo})
+    assert again.status_code == 200
+    assert again.json()["id"] == body["id"]
+
+    other = _post(client, {**payload, "place": "村西"}, {"finding-0-photo-0": photo})
+    assert other.status_code == 409
+    assert "different content" in other.json()["message"]
+    assert Inspection.objects.count() == 1 and InspectionPhoto.objects.count() == 1
+    assert Inspection.objects.get().visits.count() == 2
+
+
+def test_a_refused_submission_says_why_in_json(client, area, role_users):
+    client.force_login(role_users[LEADER])
+    payload = _payload(
+        area.g11,
+        findings=[{"type": "", "description": "x", "outcome": "fixed", "accuracy": 9000,
+                   "lat": 32.1, "lng": 119.3}],
+    )  # fmt: skip
+    response = _post(client, payload, {})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["findings-0-type"] == "Finding 1: choose its type."
+    assert "too coarse" in errors["findings-0-accuracy"]
+    assert not Inspection.objects.exists()
+
+
+def test_a_json_body_without_photos_is_accepted(client, area, role_users):
+    client.force_login(role_users[LEADER])
+    payload = _payload(area.g11, findings=[])
+    response = client.post(
+        "/areas/inspections/submit/", json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [(RoleKind.DEPARTMENT_HANDLER, 403), (RoleKind.COMMAND_CENTRE, 403), (None, 302)],
+)
+def test_who_may_not_submit(client, area, role_users, kind, status):
+    if kind:
+        client.force_login(role_users[kind])
+    assert _post(client, _payload(area.g11)).status_code == status
+    assert not Inspection.objects.exists()
+
+
+def test_list_full_page_and_fragment(client, area, role_users, django_assert_num_queries):
+    leader = role_users[LEADER]
+    for _ in range(3):
+        submit(leader, area.g11, findings=[finding()])
+    client.force_login(leader)
+    page = client.get("/areas/inspections/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<html" in html and html.count("村东河道") == 3
+    fragment = client.get(
+        "/areas/inspections/?scope=area", HTTP_HX_TARGET="inspection-results", **HTMX
+    )
+    assert "<html" not in fragment.content.decode()
+    assert fragment.content.decode().count("村东河道") == 3
+    # the user, their roles, the count and the page (the session is in the cache)
+    with django_assert_num_queries(4):
+        client.get("/areas/inspections/")
+    for _ in range(4):
+        submit(leader, area.g11, findings=[finding()])
+    with django_assert_num_queries(4):
+        assert client.get("/areas/inspections/").content.decode().count("村东河道") == 7
+
+
+def test_other_grids_do_not_see_an_inspection(client, area, role_users, other_role_users):
+    categories(area.town)
+    inspection, _ = submit(
+        role_users[LEADER], area.g11, findings=[finding(outcome="report", photos=[jpeg()])]
+    )
+    photo = InspectionPhoto.objects.get()
+    path = f"/areas/inspections/{inspection.pk}/"
+    client.force_login(role_users[RoleKind.VILLAGE_CLERK])
+    page = client.get(path)
+    assert page.status_code == 200
+    assert inspection.findings.get().order.number in page.content.decode()
+    assert (
+        client.get(f"/areas/inspections/photos/{photo.pk}/thumb/")["Content-Type"] == "image/jpeg"
+    )
+    for kind in (LEADER, RoleKind.VILLAGE_CLERK):
+        client.force_login(other_role_users[kind])
+        assert client.get(path).status_code == 404
+        assert client.get(f"/areas/inspections/photos/{photo.pk}/").status_code == 404
+    client.force_login(role_users[RoleKind.DEPARTMENT_HANDLER])
+    assert client.get(path).status_code == 404
+
+
+def test_coverage_page_and_fragment(client, area, role_users):
+    households(area.m111, 3)
+    client.force_login(role_users[LEADER])
+    page = client.get(f"/areas/grids/{area.g11.pk}/coverage/")
+    assert page.status_code == 200
+    assert "3 households due for a visit" in page.content.decode()
+    fragment = client.get(
+        f"/areas/grids/{area.g11.pk}/coverage/?days=10", HTTP_HX_TARGET="coverage-results", **HTMX
+    )
+    assert "<html" not in fragment.content.decode()
+    assert "3 households due for a visit" in fragment.content.decode()
+    summary = client.get("/areas/inspections/coverage/")
+    assert summary.status_code == 200 and area.g11.name in summary.content.decode()
+    client.force_login(role_users[RoleKind.VOLUNTEER_LEADER])
+    assert client.get(f"/areas/grids/{area.g11.pk}/coverage/").status_code == 403
+    client.force_login(role_users[LEADER])
+    assert client.get(f"/areas/grids/{area.g12.pk}/coverage/").status_code == 404
+
+
+def test_the_form_lists_the_grid_and_its_households(client, area, role_users):
+    homes = households(area.m111, 2)
+    households(area.m211, 1, prefix="Z")
+    client.force_login(role_users[LEADER])
+    html = client.get("/areas/inspections/new/").content.decode()
+    assert area.g11.name in html and area.g21.name not in html
+    assert all(h.number in html for h in homes) and "Z" + str(area.m211.pk) not in html
+    assert "<script>" not in html  # no inline script (CSP)
+    client.force_login(role_users[RoleKind.VOLUNTEER_LEADER])
+    html = client.get("/areas/inspections/new/").content.decode()
+    assert area.g12.name in html and homes[0].number not in html
+
+
+def test_the_service_worker_is_served_for_the_inspection_pages(client):
+    response = client.get("/areas/inspections/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == "/areas/inspections/"
+    source = response.content.decode()
+    assert "__PAGE__" not in source and '"/areas/inspections/new/"' in source
+    assert "/static/js/inspections.js" in source

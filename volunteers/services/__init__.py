@@ -1,0 +1,43 @@
+"""Every write of the volunteers app, one function per action (see each module's docstring
+for the invariants it keeps). Views, tasks and the demo import from here."""
+
+from ._common import acts_for_team, acts_in_village
+from .activities import (
+    activity_confirm,
+    activity_log,
+    certificate_issue,
+    confirmed_hours,
+    normalise_code,
+)
+from .projects import (
+    decision_record,
+    progress_add,
+    project_complete,
+    project_create,
+    project_start,
+)
+from .teams import acts_for_town, membership_add, membership_end, team_create
+from .wishes import wish_claim, wish_close, wish_fulfil, wish_record
+
+__all__ = [
+    "activity_confirm",
+    "activity_log",
+    "acts_for_team",
+    "acts_for_town",
+    "acts_in_village",
+    "certificate_issue",
+    "confirmed_hours",
+    "decision_record",
+    "membership_add",
+    "membership_end",
+    "normalise_code",
+    "progress_add",
+    "project_complete",
+    "project_create",
+    "project_start",
+    "team_create",
+    "wish_claim",
+    "wish_close",
+    "wish_fulfil",
+    "wish_record",
+]
