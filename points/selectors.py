@@ -12,11 +12,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from households.models import Household, Resident
+from households.selectors import resident_search_for_user
 from huaisi.access import get_for_user, visible_to
 from huaisi.roles import Capability
 
 from .models import (
     Entry,
+    EntryPhoto,
     Good,
     HonourPublication,
     HonourRow,
@@ -272,7 +274,7 @@ def household_statement(
     moves = [
         (e.reviewed_at, "entry", f"{e.rule.code} {e.rule.title}: {e.basis}", e.points, e)
         for e in approved.filter(reviewed_at__gte=since, reviewed_at__lt=until).select_related(
-            "rule"
+            "rule", "reviewed_by"
         )
     ] + [
         (r.redeemed_at, "redemption", r.receipt_number, -r.total_points, r)
@@ -349,6 +351,36 @@ def household_head_names(*, household_ids) -> dict[int, str]:
             moved_out=False,
             deceased=False,
         ).values_list("household_id", "name")
+    )
+
+
+def honour_list(*, village, half: datetime.date | None = None):
+    """(publication, rows) of the village's honour list for the half year starting `half`, or
+    the latest; (None, []) when none is published. Two queries."""
+    publications = HonourPublication.objects.filter(village=village)
+    if half is not None:
+        publications = publications.filter(half_start=half)
+    publication = publications.order_by("-half_start").first()
+    if publication is None:
+        return None, []
+    rows = list(
+        HonourRow.objects.filter(publication=publication)
+        .select_related("household")
+        .order_by("rank", "household__number")
+    )
+    return publication, rows
+
+
+def published_rank(*, household_id: int, village_id: int) -> RankingRow | None:
+    """The household's row in its village's latest published ranking (with the publication),
+    or None when it is not in it. One query."""
+    latest = (
+        RankingPublication.objects.filter(village_id=village_id).order_by("-month").values("pk")[:1]
+    )
+    return (
+        RankingRow.objects.filter(household_id=household_id, publication_id=Subquery(latest))
+        .select_related("publication")
+        .first()
     )
 
 
@@ -477,3 +509,161 @@ def ledger_differences() -> tuple[list[tuple], list[tuple]]:
         cursor.execute(STOCK_DIFFERENCES_SQL)
         stock = cursor.fetchall()
     return balances, stock
+
+
+# --- Staff pages -----------------------------------------------------------------------------
+
+
+def household_find_for_user(
+    *, user, query: str, capability: str = Capability.RECORD_POINTS, limit: int = 20
+) -> list[Household]:
+    """Households the user may act on for `capability`, by exact household or passbook number,
+    else by a present resident's name (as the register's search finds it: the start or end of
+    the name, pinyin initials). Each with its passbook (or none) and its head's name."""
+    query = (query or "").strip()[:40]
+    if not query:
+        return []
+    head = Resident.objects.filter(
+        household=OuterRef("pk"), relation=Resident.Relation.HEAD, moved_out=False, deceased=False
+    ).values("name")[:1]
+    households = visible_to(
+        user,
+        Household.objects.select_related(
+            "microgrid__grid__village", "house", "points_account"
+        ).annotate(head_name=Subquery(head)),
+        capability=capability,
+    ).order_by("number")
+    exact = list(
+        households.filter(Q(number=query) | Q(points_account__passbook_number=query))[:limit]
+    )
+    if exact:
+        return exact
+    residents = resident_search_for_user(user=user, query=query).values("household_id")
+    return list(households.filter(pk__in=residents)[:limit])
+
+
+def household_get_for_points(*, user, pk: int, capability: str = Capability.VIEW_POINTS):
+    """A household with its passbook (if opened) and its head's name: 404 outside the user's
+    areas, 403 where they see it without `capability`."""
+    head = Resident.objects.filter(
+        household=OuterRef("pk"), relation=Resident.Relation.HEAD, moved_out=False, deceased=False
+    ).values("name")[:1]
+    return get_for_user(
+        user,
+        Household.objects.select_related(
+            "microgrid__grid__village__town", "house", "points_account"
+        ).annotate(head_name=Subquery(head)),
+        pk=pk,
+        capability=capability,
+    )
+
+
+def household_rejected_entries(*, household: Household, start: datetime.date, end: datetime.date):
+    """Entries rejected during `start`…`end` (Asia/Shanghai days), with the reason: the
+    statement tells the household about these too."""
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    return (
+        Entry.objects.filter(
+            household=household,
+            status=Entry.Status.REJECTED,
+            reviewed_at__gte=since,
+            reviewed_at__lt=until,
+        )
+        .select_related("rule", "reviewed_by")
+        .order_by("reviewed_at")
+    )
+
+
+def balance_after(*, redemption: Redemption) -> int:
+    """The household's balance just after `redemption` (for a receipt printed again later):
+    approved entries up to then less baskets up to and including it. Two queries."""
+    earned = (
+        Entry.objects.filter(
+            household_id=redemption.household_id,
+            status=Entry.Status.APPROVED,
+            reviewed_at__lte=redemption.redeemed_at,
+        ).aggregate(s=Sum("points"))["s"]
+        or 0
+    )
+    spent = (
+        Redemption.objects.filter(household_id=redemption.household_id)
+        .filter(
+            Q(redeemed_at__lt=redemption.redeemed_at)
+            | Q(redeemed_at=redemption.redeemed_at, pk__lte=redemption.pk)
+        )
+        .aggregate(s=Sum("total_points"))["s"]
+        or 0
+    )
+    return earned - spent
+
+
+def rule_get_for_user(*, user, pk: int, capability: str = Capability.MANAGE_RULEBOOK) -> Rule:
+    return get_for_user(user, Rule.objects.select_related("town"), pk=pk, capability=capability)
+
+
+def photo_get_for_user(*, user, pk: int) -> EntryPhoto:
+    return get_for_user(user, EntryPhoto.objects.all(), pk=pk, capability=Capability.VIEW_POINTS)
+
+
+def stores_for_user(*, user) -> QuerySet[Store]:
+    return visible_to(
+        user, Store.objects.select_related("village"), capability=Capability.VIEW_POINTS
+    ).order_by("village__code")
+
+
+def store_get_for_user(*, user, pk: int, capability: str = Capability.VIEW_POINTS) -> Store:
+    return get_for_user(
+        user, Store.objects.select_related("village__town"), pk=pk, capability=capability
+    )
+
+
+def good_get_for_user(*, user, pk: int, capability: str = Capability.RUN_STORE) -> Good:
+    return get_for_user(
+        user, Good.objects.select_related("store__village"), pk=pk, capability=capability
+    )
+
+
+def redemptions_of_store(*, store: Store) -> QuerySet[Redemption]:
+    return (
+        Redemption.objects.filter(store=store)
+        .select_related("household", "redeemed_by", "reverses")
+        .order_by("-redeemed_at", "-pk")
+    )
+
+
+def ranking_get_for_user(*, user, pk: int) -> RankingPublication:
+    return get_for_user(
+        user,
+        RankingPublication.objects.select_related("village"),
+        pk=pk,
+        capability=Capability.VIEW_POINTS,
+    )
+
+
+def honour_publications_for_user(*, user) -> QuerySet[HonourPublication]:
+    return visible_to(
+        user,
+        HonourPublication.objects.select_related("village"),
+        capability=Capability.VIEW_POINTS,
+    ).order_by("-half_start", "village__code")
+
+
+def honour_get_for_user(*, user, pk: int) -> HonourPublication:
+    return get_for_user(
+        user,
+        HonourPublication.objects.select_related("village"),
+        pk=pk,
+        capability=Capability.VIEW_POINTS,
+    )
+
+
+def honour_rows(*, publication: HonourPublication) -> QuerySet[HonourRow]:
+    return (
+        HonourRow.objects.filter(publication=publication)
+        .select_related("household__house")
+        .order_by("rank", "household__number")
+    )

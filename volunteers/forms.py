@@ -77,6 +77,17 @@ class TeamForm(forms.Form):
         )
 
 
+class TeamEditForm(TeamForm):
+    is_active = forms.BooleanField(
+        label=_("active"),
+        required=False,
+        help_text=_(
+            "An inactive team keeps its members and hours but takes no new members, "
+            "activities or wishes."
+        ),
+    )
+
+
 class MemberForm(forms.Form):
     volunteer = forms.ModelChoiceField(
         label=_("Former member or known volunteer"),

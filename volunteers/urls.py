@@ -6,6 +6,7 @@ urlpatterns = [
     path("", teams.team_list, name="team-list"),
     path("teams/new/", teams.team_create, name="team-create"),
     path("teams/<int:pk>/", teams.team_detail, name="team-detail"),
+    path("teams/<int:pk>/edit/", teams.team_edit, name="team-edit"),
     path("teams/<int:pk>/members/new/", teams.member_add, name="member-add"),
     path("teams/<int:pk>/activities/new/", activities.activity_create, name="activity-create"),
     path("memberships/<int:pk>/end/", teams.membership_end, name="membership-end"),

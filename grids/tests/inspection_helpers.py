@@ -5,8 +5,9 @@ import datetime
 import io
 import uuid
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from grids.inspections import FindingInput, inspection_submit
@@ -71,3 +72,12 @@ def submit(actor, grid, *, client_uuid=None, findings=(), household_ids=(), **ov
     }
     values.update(overrides)
     return inspection_submit(**values)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(client, settings):
+    """Messages are asserted in their English source text: services here, and pages through
+    the language switch's cookie (Chinese is checked by tests/test_i18n.py)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

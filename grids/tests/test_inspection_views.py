@@ -11,7 +11,7 @@ from django.utils import timezone
 from grids.models import Inspection, InspectionPhoto
 from huaisi.roles import RoleKind
 
-from .inspection_helpers import categories, finding, households, jpeg, submit
+from .inspection_helpers import _english_messages, categories, finding, households, jpeg, submit  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from grids.inspections import InspectionConflict
 from grids.models import Inspection, InspectionFinding, InspectionPhoto, InspectionVisit
 from huaisi.roles import RoleKind
 
-from .inspection_helpers import categories, finding, households, jpeg, submit
+from .inspection_helpers import _english_messages, categories, finding, households, jpeg, submit  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

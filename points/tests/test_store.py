@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from points import selectors, services
 from points.models import Good, PointsAccount, Redemption, Store
@@ -209,6 +209,7 @@ def test_twenty_concurrent_baskets_only_as_many_as_covered_succeed(
     lock = threading.Lock()
 
     def redeem(n: int) -> None:
+        translation.activate("en")  # each thread starts in the default language
         try:
             clerk = get_user_model().objects.get(pk=clerk_id)
             start.wait()

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
+from django.utils import translation
 
 from tickets import services as s
 from tickets.models import (
@@ -361,6 +362,7 @@ def test_two_dispatchers_at_once_one_wins(hotline, role_users):
     results = {}
 
     def dispatch(name, actor, unit):
+        translation.activate("en")  # each thread starts in the default language
         try:
             barrier.wait()
             results[name] = s.order_dispatch(actor=actor, order=order, lead_unit=unit).lead_unit_id

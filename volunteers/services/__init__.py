@@ -16,10 +16,18 @@ from .projects import (
     project_create,
     project_start,
 )
-from .teams import acts_for_town, membership_add, membership_end, team_create
+from .teams import (
+    TEAM_FIELDS,
+    acts_for_town,
+    membership_add,
+    membership_end,
+    team_create,
+    team_update,
+)
 from .wishes import wish_claim, wish_close, wish_fulfil, wish_record
 
 __all__ = [
+    "TEAM_FIELDS",
     "activity_confirm",
     "activity_log",
     "acts_for_team",
@@ -36,6 +44,7 @@ __all__ = [
     "project_create",
     "project_start",
     "team_create",
+    "team_update",
     "wish_claim",
     "wish_close",
     "wish_fulfil",

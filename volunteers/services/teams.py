@@ -51,10 +51,27 @@ def team_create(
     village clerks and team leaders then keep the members."""
     require(acts_for_town(by, "manage_teams", town))
     name, leader_name = (name or "").strip(), (leader_name or "").strip()
+    _check_team(
+        town=town, name=name, leader_name=leader_name, service_type=service_type, village=village
+    )
+    return Team.objects.create(
+        town=town,
+        village=village,
+        name=name,
+        service_type=service_type,
+        leader=leader,
+        leader_name=leader_name,
+    )
+
+
+def _check_team(*, town, name: str, leader_name: str, service_type: str, village, team=None):
     errors = {}
+    same_name = Team.objects.filter(town=town, name=name)
+    if team is not None:
+        same_name = same_name.exclude(pk=team.pk)
     if not name:
         errors["name"] = _("Enter the team's name.")
-    elif Team.objects.filter(town=town, name=name).exists():
+    elif same_name.exists():
         errors["name"] = _("The town already has a team of that name.")
     if not leader_name:
         errors["leader_name"] = _("Enter the team leader's name.")
@@ -64,14 +81,58 @@ def team_create(
         errors["village"] = _("This village belongs to another town.")
     if errors:
         raise ValidationError(errors)
-    return Team.objects.create(
-        town=town,
-        village=village,
+
+
+TEAM_FIELDS = ("name", "service_type", "village", "leader", "leader_name", "is_active")
+
+
+@transaction.atomic(durable=True)
+def team_update(
+    *,
+    team: Team,
+    by,
+    name: str,
+    service_type: str,
+    village=None,
+    leader=None,
+    leader_name: str,
+    is_active: bool,
+) -> Team:
+    """Change a team's name, service type, village, leader or active flag (the town
+    administrator's). Its members, activities, hours and claimed wishes stay as they are:
+    they are history, and an inactive team only stops taking new members, activities and
+    claims. The audit trail (pghistory) records every change."""
+    team = Team.objects.select_for_update().select_related("town").get(pk=team.pk)
+    require(acts_for_town(by, "manage_teams", team.town))
+    name, leader_name = (name or "").strip(), (leader_name or "").strip()
+    _check_team(
+        town=team.town,
         name=name,
-        service_type=service_type,
-        leader=leader,
         leader_name=leader_name,
+        service_type=service_type,
+        village=village,
+        team=team,
     )
+    values = {
+        "name": name,
+        "service_type": service_type,
+        "village": village,
+        "leader": leader,
+        "leader_name": leader_name,
+        "is_active": bool(is_active),
+    }
+    changed = [field for field in TEAM_FIELDS if getattr(team, field) != values[field]]
+    for field in changed:
+        setattr(team, field, values[field])
+    if changed:
+        try:
+            with transaction.atomic():
+                team.save(update_fields=changed)
+        except IntegrityError:
+            raise ValidationError(
+                {"name": _("The town already has a team of that name.")}
+            ) from None
+    return team
 
 
 def _find_resident(*, name: str, phone: str, village, town) -> Resident | None:

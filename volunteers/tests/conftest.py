@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from households.models import Household, Resident
@@ -88,5 +89,13 @@ def _english():
     """Messages are asserted in English, whatever the Chinese catalogue holds."""
     from django.utils import translation
 
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in their English source text; pages set their own
+    language per request (the Chinese catalogue is checked by tests/test_i18n.py)."""
     with translation.override("en"):
         yield

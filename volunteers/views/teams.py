@@ -19,7 +19,7 @@ from huaisi.selectors import roles_in_force
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
-from ..forms import CertificateForm, LeaveForm, MemberForm, TeamForm, apply_errors
+from ..forms import CertificateForm, LeaveForm, MemberForm, TeamEditForm, TeamForm, apply_errors
 from ..models import Volunteer
 from ._common import this_year, town_of_user
 
@@ -46,16 +46,9 @@ def team_create(request: HtmxHttpRequest) -> HttpResponse:
     town = town_of_user(request.user)
     if not services.acts_for_town(request.user, Capability.MANAGE_TEAMS, town):
         raise PermissionDenied
-    leaders = (
-        get_user_model()
-        .objects.filter(
-            pk__in=roles_in_force(on=timezone.localdate())
-            .filter(kind=RoleKind.VOLUNTEER_LEADER)
-            .values("user_id")
-        )
-        .order_by("username")
+    form = TeamForm(
+        request.POST or None, villages=town.villages.order_by("code"), leaders=_leaders()
     )
-    form = TeamForm(request.POST or None, villages=town.villages.order_by("code"), leaders=leaders)
     if request.method == "POST" and form.is_valid():
         try:
             team = services.team_create(town=town, by=request.user, **form.cleaned_data)
@@ -68,6 +61,53 @@ def team_create(request: HtmxHttpRequest) -> HttpResponse:
         request,
         "volunteers/form.html",
         {"form": form, "title": _("New volunteer team"), "back_url": "team-list"},
+    )
+
+
+def _leaders(current=None):
+    """Accounts that may lead a team: volunteer team leaders in force today (and the team's
+    present leader, whose role may have ended)."""
+    in_force = Q(
+        pk__in=roles_in_force(on=timezone.localdate())
+        .filter(kind=RoleKind.VOLUNTEER_LEADER)
+        .values("user_id")
+    )
+    if current is not None:
+        in_force |= Q(pk=current)
+    return get_user_model().objects.filter(in_force).order_by("username")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def team_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_TEAMS)
+    team = selectors.team_get_for_user(user=request.user, pk=pk)
+    if not services.acts_for_town(request.user, Capability.MANAGE_TEAMS, team.town):
+        raise PermissionDenied
+    form = TeamEditForm(
+        request.POST or None,
+        villages=team.town.villages.order_by("code"),
+        leaders=_leaders(team.leader_id),
+        initial={field: getattr(team, field) for field in services.TEAM_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.team_update(team=team, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Team %(name)s was saved.") % {"name": team.name})
+            return redirect("team-detail", pk=team.pk)
+    return render(
+        request,
+        "volunteers/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(team)s") % {"team": team.name},
+            "back_url": "team-detail",
+            "back_pk": team.pk,
+            "back_label": team.name,
+        },
     )
 
 
@@ -86,6 +126,7 @@ def team_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "members": members,
         "activities": recent,
         "can_manage": services.acts_for_team(user, Capability.MANAGE_TEAMS, team),
+        "can_edit": services.acts_for_town(user, Capability.MANAGE_TEAMS, team.town),
         "can_log": team.is_active and bool(log_villages(user, team)),
     }
     return render(request, "volunteers/team_detail.html", context)
@@ -209,20 +250,27 @@ def volunteer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "pending": selectors.volunteer_pending_hours(volunteer=volunteer),
         "recent": selectors.volunteer_recent(volunteer=volunteer),
         "certificates": volunteer.certificates.order_by("-issued_at"),
-        "can_issue": any(
-            services.acts_for_team(request.user, Capability.CONFIRM_HOURS, m.team)
-            for m in memberships
-        ),
+        "can_issue": _may_issue(request.user, memberships),
         "certificate_form": CertificateForm(),
     }
     return render(request, "volunteers/volunteer_detail.html", context)
 
 
+def _may_issue(user, memberships) -> bool:
+    """Whether `user` leads one of the teams of these memberships (past ones too: a
+    certificate may cover hours served before leaving)."""
+    return any(services.acts_for_team(user, Capability.CONFIRM_HOURS, m.team) for m in memberships)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def certificate_issue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    require_capability(request.user, Capability.VIEW_VOLUNTEERS)
+    require_capability(request.user, Capability.CONFIRM_HOURS)
     volunteer = selectors.volunteer_get_for_user(user=request.user, pk=pk)
+    # The form is refused as the service refuses its POST: only for a leader of one of the
+    # volunteer's teams, not for any leader who can see the volunteer.
+    if not _may_issue(request.user, selectors.volunteer_memberships(volunteer=volunteer)):
+        raise PermissionDenied
     form = CertificateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -233,8 +281,6 @@ def certificate_issue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             return redirect("certificate-detail", pk=certificate.pk)
-    elif request.method == "GET":
-        require_capability(request.user, Capability.CONFIRM_HOURS)
     return render(
         request,
         "volunteers/form.html",
