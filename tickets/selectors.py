@@ -7,7 +7,8 @@ village clerk also handles the orders sent to the village as a unit). Outside th
 answers 404.
 """
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,12 +18,16 @@ from huaisi.roles import CAPABILITIES, Capability, Level
 
 from .models import (
     CLOCK_STATES,
+    FINAL_STATES,
     OPEN_STATES,
+    ApiClient,
     Attachment,
     Category,
     CoHandling,
     ExtensionRequest,
+    JointMeeting,
     Notification,
+    Source,
     StandardItem,
     State,
     SupervisionReport,
@@ -30,6 +35,7 @@ from .models import (
     Unit,
     UrgingNotice,
     WorkOrder,
+    api_token_hash,
 )
 
 LIST_RELATED = (
@@ -136,10 +142,12 @@ def dispatch_board(
     category: Category | None = None,
     source: str = "",
     query: str = "",
+    state: str = "",
+    village_id: int | None = None,
 ) -> QuerySet[WorkOrder]:
     """The command centre's board: 'new' (new and returned, to dispatch), 'overdue',
     'due_soon', 'open' or 'closed', with filters by unit, category (with its
-    sub-categories), source and number or title."""
+    sub-categories), source, state, village and number or title."""
     orders = orders_for_user(user=user).filter(town=town)
     if view == "new":
         orders = orders.filter(state__in=[State.NEW, State.RETURNED]).order_by("created_at")
@@ -159,6 +167,10 @@ def dispatch_board(
         orders = orders.filter(Q(category=category) | Q(category__parent=category))
     if source:
         orders = orders.filter(source=source)
+    if state:
+        orders = orders.filter(state=state)
+    if village_id is not None:
+        orders = orders.filter(village_id=village_id)
     query = (query or "").strip()
     if query:
         orders = orders.filter(Q(number__startswith=query.upper()) | Q(title__contains=query))
@@ -235,6 +247,17 @@ def notices_of_order(*, order: WorkOrder) -> QuerySet[UrgingNotice]:
     )
 
 
+def meetings_of_order(*, order: WorkOrder) -> QuerySet[JointMeeting]:
+    """联席会办 meetings of an order, with their units (for its page)."""
+    units = Unit.objects.select_related("department", "village")
+    return (
+        JointMeeting.objects.filter(order=order)
+        .select_related("lead_unit__department", "lead_unit__village", "convened_by")
+        .prefetch_related(Prefetch("attendee_units", queryset=units))
+        .order_by("held_at", "pk")
+    )
+
+
 def notifications_for_user(*, user, unread_only: bool = True, limit: int = 20):
     notes = Notification.objects.filter(user=user)
     if unread_only:
@@ -254,6 +277,23 @@ def categories_of_town(*, town: Town, active_only: bool = True) -> QuerySet[Cate
         tops = tops.filter(is_active=True)
         children = children.filter(is_active=True)
     return tops.prefetch_related(Prefetch("children", queryset=children)).order_by("position", "pk")
+
+
+def categories_for_choice(*, town_id: int) -> QuerySet[Category]:
+    """The town's active categories in one flat list, each top-level one followed by its
+    sub-categories (for a select)."""
+    return (
+        Category.objects.filter(town_id=town_id, is_active=True)
+        .filter(Q(parent__isnull=True) | Q(parent__is_active=True))
+        .select_related("parent")
+        .order_by(
+            Coalesce("parent__position", "position"),
+            Coalesce("parent_id", "id"),
+            F("parent_id").asc(nulls_first=True),
+            "position",
+            "pk",
+        )
+    )
 
 
 def units_of_town(*, town: Town) -> QuerySet[Unit]:
@@ -301,3 +341,90 @@ def overdue_now(*, town: Town) -> QuerySet[WorkOrder]:
         Q(state__in=[State.DISPATCHED], accept_due__lt=now)
         | Q(state__in=[State.ACCEPTED, State.IN_PROGRESS, State.REWORK], reply_due__lt=now)
     )
+
+
+# --- Machine readers: the city platform's intake API and the public Open311 feed ------------
+
+# Sources the city platform posts. Its clients read back the orders of these sources that carry
+# a city-platform number, whichever of the town's clients sent them: a replaced token keeps
+# access to the orders the old one sent.
+API_SOURCES = (Source.HOTLINE, Source.MAYOR)
+
+
+def api_client_for_token(*, token: str) -> ApiClient | None:
+    """The active client holding `token`, with its town; None for a missing or unknown one."""
+    if not token:
+        return None
+    return (
+        ApiClient.objects.filter(token_hash=api_token_hash(token), is_active=True)
+        .select_related("town")
+        .first()
+    )
+
+
+def api_order_for_client(*, client: ApiClient, number: str) -> WorkOrder:
+    """A city-platform order of the client's town, by our number; 404 otherwise."""
+    try:
+        return (
+            WorkOrder.objects.filter(town_id=client.town_id, source__in=API_SOURCES)
+            .exclude(upstream_number="")
+            .select_related("lead_unit__department", "lead_unit__village")
+            .get(number=number)
+        )
+    except WorkOrder.DoesNotExist:
+        raise Http404 from None
+
+
+# The only columns of an order the public feed reads: no caller, no address line, and no free
+# text (title, description, reply), which can name people whatever a filter tries.
+OPEN311_FIELDS = (
+    "number", "state", "category_id", "category__name", "category__parent__name",
+    "lead_unit__department__name", "lead_unit__village__name", "village__name", "town__name",
+    "lat", "lng", "created_at", "updated_at", "reply_due",
+)  # fmt: skip
+
+
+def open311_services(*, town: Town) -> QuerySet[Category]:
+    """The town's active categories, each top-level one followed by its sub-categories."""
+    return (
+        Category.objects.filter(town=town, is_active=True)
+        .exclude(parent__is_active=False)
+        .select_related("parent")
+        .order_by(
+            Coalesce("parent__position", "position"),
+            Coalesce("parent_id", "id"),
+            F("parent_id").asc(nulls_first=True),
+            "position",
+            "pk",
+        )
+    )
+
+
+def open311_requests(
+    *,
+    town: Town,
+    numbers: list[str] | None = None,
+    codes: list[int] | None = None,
+    status: str = "",
+    start=None,
+    end=None,
+    limit: int = 1000,
+):
+    """Public rows (dicts of OPEN311_FIELDS) of the town's orders, newest first: by number
+    when `numbers` is given, else received in [start, end], of the categories `codes` (a
+    top-level code takes its sub-categories too), 'open' or 'closed'."""
+    orders = WorkOrder.objects.filter(town=town)
+    if numbers is not None:
+        orders = orders.filter(number__in=numbers)
+    else:
+        if codes:
+            orders = orders.filter(Q(category_id__in=codes) | Q(category__parent_id__in=codes))
+        if status == "open":
+            orders = orders.filter(state__in=OPEN_STATES)
+        elif status == "closed":
+            orders = orders.filter(state__in=FINAL_STATES)
+        if start is not None:
+            orders = orders.filter(created_at__gte=start)
+        if end is not None:
+            orders = orders.filter(created_at__lte=end)
+    return orders.order_by("-created_at", "-pk").values(*OPEN311_FIELDS)[:limit]

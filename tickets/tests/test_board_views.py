@@ -1,0 +1,234 @@
+"""The dispatch board, a unit's inbox, the list of orders and notifications: full pages, htmx
+fragments, who may not see them, and queries that do not grow with the orders."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tickets import services as s
+from tickets.models import State, WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def queries(client, url, **extra) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, **extra).status_code == 200
+    return len(ctx.captured_queries)
+
+
+# --- The board ---------------------------------------------------------------------------
+
+
+def test_board_shows_counts_new_orders_and_dispatch_forms(client, hotline):
+    h = hotline
+    new = h.new_order(title="新来的工单")
+    s.order_dispatch(actor=h.command, order=h.new_order(title="已派的工单"), lead_unit=h.d2)
+    client.force_login(h.command)
+    body = text(client.get(reverse("order-board")))
+    assert "新来的工单" in body and "已派的工单" not in body  # the default view: to dispatch
+    assert reverse("order-dispatch", args=[new.pk]) in body
+    assert "<strong>1</strong> new" in body and "<strong>2</strong> open" in body
+    assert 'hx-trigger="every 30s"' in body
+    # By unit: D2 holds one open order.
+    assert '<a href="?view=open&amp;unit=' in body
+    body = text(client.get(reverse("order-board") + "?view=open"))
+    assert "已派的工单" in body and "新来的工单" in body
+
+
+def test_board_filters(client, hotline):
+    h = hotline
+    h.new_order(title="河道垃圾", village=h.area.v1, category=h.straw)
+    h.new_order(title="路灯不亮", village=h.area.v2, category=h.roads)
+    client.force_login(h.command)
+    url = reverse("order-board")
+    body = text(client.get(url, {"village": h.area.v2.pk}))
+    assert "路灯不亮" in body and "河道垃圾" not in body
+    body = text(client.get(url, {"category": h.env.pk}))  # the parent finds its children
+    assert "河道垃圾" in body and "路灯不亮" not in body
+    body = text(client.get(url, {"q": "路灯"}))
+    assert "路灯不亮" in body and "河道垃圾" not in body
+    body = text(client.get(url, {"state": State.RETURNED}))
+    assert "No order here." in body
+    # Nonsense filters are ignored, not errors.
+    assert client.get(url, {"village": "x", "unit": "99999", "view": "nope"}).status_code == 200
+
+
+def test_board_fragment_and_polling(client, hotline):
+    h = hotline
+    h.new_order(title="第一单")
+    client.force_login(h.command)
+    url = reverse("order-board")
+    r = client.get(url, {"view": "new"}, HTTP_HX_TARGET="board-live", **HTMX)
+    body = text(r)
+    assert (
+        r.status_code == 200
+        and "<html" not in body
+        and body.lstrip().startswith('<div id="board-live"')
+    )
+    assert "第一单" in body
+    seen = body.split("seen=", 1)[1].split('"', 1)[0]
+    # Nothing changed: 204, htmx leaves the page (and a half-chosen unit) alone.
+    r = client.get(url, {"view": "new", "seen": seen}, HTTP_HX_TARGET="board-live", **HTMX)
+    assert r.status_code == 204
+    h.new_order(title="第二单")
+    r = client.get(url, {"view": "new", "seen": seen}, HTTP_HX_TARGET="board-live", **HTMX)
+    assert r.status_code == 200 and "第二单" in text(r)
+    assert r["Vary"] and "HX-Request" in r["Vary"]
+
+
+def test_board_is_for_the_command_centre(client, hotline, user_without_role):
+    url = reverse("order-board")
+    for user in (
+        hotline.handler,
+        hotline.supervisor,
+        hotline.admin,
+        hotline.leader,
+        user_without_role,
+    ):
+        client.force_login(user)
+        assert client.get(url).status_code == 403, user.username
+    client.logout()
+    assert "/accounts/login/" in client.get(url)["Location"]
+
+
+def test_board_queries_do_not_grow_with_orders(client, hotline):
+    h = hotline
+    client.force_login(h.command)
+    for i in range(2):
+        s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1 if i else h.v1)
+        h.new_order()
+    url = reverse("order-board")
+    few = queries(client, url)
+    few_open = queries(client, url + "?view=open")
+    for i in range(6):
+        s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=[h.d1, h.d2, h.v1][i % 3])
+        h.new_order(category=h.straw)
+    assert queries(client, url) == few
+    assert queries(client, url + "?view=open") == few_open
+    assert few <= 14
+
+
+# --- The inbox ---------------------------------------------------------------------------
+
+
+def test_inbox_lists_the_units_orders_only(client, hotline):
+    h = hotline
+    mine = s.order_dispatch(actor=h.command, order=h.new_order(title="本局工单"), lead_unit=h.d1)
+    s.order_dispatch(actor=h.command, order=h.new_order(title="别局工单"), lead_unit=h.d2)
+    helping = s.order_dispatch(
+        actor=h.command, order=h.new_order(title="协办工单"), lead_unit=h.d2, co_units=[h.d1]
+    )
+    client.force_login(h.handler)
+    body = text(client.get(reverse("order-inbox")))
+    assert "本局工单" in body and "协办工单" in body and "别局工单" not in body
+    assert "co-handling" in body
+    assert reverse("order-accept", args=[mine.pk]) in body
+    assert reverse("order-accept", args=[helping.pk]) not in body  # not theirs to accept
+    # The village clerk handles the village's unit.
+    s.order_dispatch(actor=h.command, order=h.new_order(title="村里工单"), lead_unit=h.v1)
+    client.force_login(h.clerk)
+    body = text(client.get(reverse("order-inbox")))
+    assert "村里工单" in body and "本局工单" not in body
+
+
+def test_inbox_tabs_fragment_and_accept_in_the_row(client, hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(title="待签收"), lead_unit=h.d1)
+    client.force_login(h.handler)
+    r = client.get(
+        reverse("order-inbox"), {"tab": "in_hand"}, HTTP_HX_TARGET="inbox-results", **HTMX
+    )
+    assert "<html" not in text(r) and "待签收" not in text(r)
+    r = client.post(reverse("order-accept", args=[order.pk]), {"_row": "inbox"}, **HTMX)
+    assert f"{order.number} was accepted." in text(r)
+    assert WorkOrder.objects.get(pk=order.pk).state == State.ACCEPTED
+    body = text(client.get(reverse("order-inbox"), {"tab": "in_hand"}))
+    assert "待签收" in body
+
+
+def test_inbox_shows_deadline_colours(client, hotline):
+    h = hotline
+    late = s.order_dispatch(actor=h.command, order=h.new_order(title="超期"), lead_unit=h.d1)
+    WorkOrder.objects.filter(pk=late.pk).update(overdue=True)
+    soon = s.order_dispatch(actor=h.command, order=h.new_order(title="将到期"), lead_unit=h.d1)
+    WorkOrder.objects.filter(pk=soon.pk).update(due_soon=True, overdue=False)
+    client.force_login(h.handler)
+    body = text(client.get(reverse("order-inbox")))
+    assert body.index("超期") < body.index("将到期")  # overdue first
+    assert "order-row row-red" in body and "order-row row-yellow" in body
+    assert "Overdue ·" in body and "Due soon ·" in body
+
+
+def test_inbox_is_for_handlers(client, hotline):
+    for user in (hotline.command, hotline.supervisor, hotline.leader):
+        client.force_login(user)
+        assert client.get(reverse("order-inbox")).status_code == 403
+
+
+def test_inbox_queries_do_not_grow_with_orders(client, hotline):
+    h = hotline
+    client.force_login(h.handler)
+    s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1)
+    few = queries(client, reverse("order-inbox"))
+    for i in range(6):
+        s.order_dispatch(
+            actor=h.command, order=h.new_order(), lead_unit=h.d1 if i % 2 else h.d2, co_units=[h.d1]
+        )
+    assert queries(client, reverse("order-inbox")) == few
+    assert few <= 8
+
+
+# --- The list of orders and notifications ----------------------------------------------------
+
+
+def test_order_list_is_scoped(client, hotline):
+    h = hotline
+    h.new_order(title="一网格的事", grid=h.area.g11, village=h.area.v1)
+    h.new_order(title="二村的事", village=h.area.v2)
+    client.force_login(h.leader)
+    body = text(client.get(reverse("order-list")))
+    assert "一网格的事" in body and "二村的事" not in body
+    client.force_login(h.command)
+    r = client.get(reverse("order-list"), {"q": "二村"}, HTTP_HX_TARGET="order-results", **HTMX)
+    assert "<html" not in text(r) and "二村的事" in text(r) and "一网格的事" not in text(r)
+
+
+def test_order_list_queries_do_not_grow(client, hotline):
+    client.force_login(hotline.command)
+    hotline.new_order()
+    few = queries(client, reverse("order-list"))
+    for _ in range(5):
+        s.order_dispatch(actor=hotline.command, order=hotline.new_order(), lead_unit=hotline.d1)
+    assert queries(client, reverse("order-list")) == few
+
+
+def test_notifications_list_and_mark_read(client, hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(title="新派单"), lead_unit=h.d1)
+    client.force_login(h.handler)
+    body = text(client.get(reverse("notification-list")))
+    assert "An order was dispatched to your unit" in body and order.number in body
+    r = client.get(
+        reverse("notification-list"), {"all": "1"}, HTTP_HX_TARGET="notification-results", **HTMX
+    )
+    assert "<html" not in text(r) and order.number in text(r)
+    assert client.get(reverse("notification-read")).status_code == 405
+    client.post(reverse("notification-read"))
+    body = text(client.get(reverse("notification-list")))
+    assert "No unread notifications." in body
+    # Someone else's notifications are not theirs to see.
+    client.force_login(h.other_handler)
+    assert order.number not in text(client.get(reverse("notification-list", query={"all": "1"})))

@@ -1,0 +1,50 @@
+"""A unit's inbox: the orders its handlers lead or help with, by stage, deadlines first."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from huaisi.access import require_capability
+from huaisi.roles import Capability
+from huaisi.views import HtmxHttpRequest
+
+from .. import selectors
+from ..models import OPEN_STATES, State
+from ._common import Page, page_number, query_without
+
+# tab -> the states it lists
+TABS = {
+    "to_accept": (State.DISPATCHED,),
+    "in_hand": (State.ACCEPTED, State.IN_PROGRESS, State.REWORK),
+    "answered": (State.REPLIED, State.REVIEWED, State.CALLED_BACK),
+    "open": OPEN_STATES,
+    "closed": (State.CLOSED, State.RETURNED, State.DUPLICATE),
+}
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def inbox(request: HtmxHttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.HANDLE_TICKETS)
+    tab = request.GET.get("tab", "open")
+    if tab not in TABS:
+        tab = "open"
+    units = list(selectors.handler_units(user=request.user).select_related("department", "village"))
+    orders = selectors.unit_inbox(user=request.user, states=TABS[tab])
+    page = Page.of(orders, page_number(request.GET))
+    context = {
+        "tab": tab,
+        "page": page,
+        "units": units,
+        "unit_ids": {u.pk for u in units},
+        "unread": selectors.unread_notification_count(user=request.user),
+        "page_query": query_without(request.GET, "page"),
+        "here": request.get_full_path(),
+    }
+    template = "tickets/inbox.html"
+    if request.htmx and request.htmx.target == "inbox-results":
+        template += "#results"
+    return render(request, template, context)
