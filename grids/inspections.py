@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,7 @@ from .models import (
     InspectionFinding,
     InspectionPhoto,
     InspectionVisit,
+    VisitTarget,
 )
 
 MAX_FINDINGS = 20
@@ -518,3 +519,35 @@ def inspection_submit(
             for n, photo in enumerate(photos)
         )
     return inspection, True
+
+
+@transaction.atomic(durable=True)
+def visit_target_set(*, grid: Grid, every_days, care_every_days, by) -> VisitTarget:
+    """Set how often the grid's households are due a visit (1–366 days each; households with
+    a care tag at least as often as the others). Only the town administrator or the clerk of
+    the grid's village; the database CHECK keeps the range whatever the path."""
+    from huaisi.access import user_can_in
+
+    if not user_can_in(by, Capability.SET_VISIT_TARGETS, grid):
+        raise PermissionDenied(
+            _("Only the town or the village sets how often households are visited.")
+        )
+    errors: dict[str, ValidationError] = {}
+    values = {}
+    for key, value in (("every_days", every_days), ("care_every_days", care_every_days)):
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 1 <= number <= 366:
+            errors[key] = ValidationError(_("Enter a number of days from 1 to 366."), code="range")
+        values[key] = number
+    if not errors and values["care_every_days"] > values["every_days"]:
+        errors["care_every_days"] = ValidationError(
+            _("Households with a care tag are visited at least as often as the others."),
+            code="care_less_often",
+        )
+    if errors:
+        raise ValidationError(errors)
+    target, _created = VisitTarget.objects.update_or_create(grid=grid, defaults=values)
+    return target

@@ -43,4 +43,9 @@ urlpatterns = [
     ),
     path("inspections/coverage/", views_inspections.coverage_list, name="coverage-list"),
     path("grids/<int:pk>/coverage/", views_inspections.grid_coverage, name="grid-coverage"),
+    path(
+        "grids/<int:pk>/coverage/target/",
+        views_inspections.visit_target_edit,
+        name="visit-target-edit",
+    ),
 ]

@@ -4,13 +4,14 @@ its submission endpoint, lists, details, photos, and visit coverage."""
 import hashlib
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -18,13 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from huaisi.access import get_for_user, require_capability, user_can
+from huaisi.access import get_for_user, require_capability, user_can, user_can_in
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from . import inspection_selectors as selectors
 from .inspection_forms import parse_submission
-from .inspections import InspectionConflict, inspection_submit
+from .inspections import InspectionConflict, inspection_submit, visit_target_set
 from .models import FindingOutcome, FindingType, Grid
 
 PAGE_SIZE = 30
@@ -244,8 +245,37 @@ def grid_coverage(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "days": days,
         "every_days": every,
         "care_every_days": care_every,
+        "may_set_targets": user_can_in(request.user, Capability.SET_VISIT_TARGETS, grid),
     }
     template = "grids/inspection_coverage.html"
     if request.htmx and request.htmx.target == "coverage-results":
         template += "#results"
     return render(request, template, context)
+
+
+@require_POST
+@login_required
+def visit_target_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Set the grid's visit targets from the coverage page; bad input redraws the page with
+    the reasons and changes nothing."""
+    grid = get_for_user(
+        request.user,
+        Grid.objects.select_related("village", "visit_target"),
+        pk=pk,
+        capability=Capability.VIEW_INSPECTIONS,
+    )
+    require_capability(request.user, Capability.SET_VISIT_TARGETS)
+    try:
+        visit_target_set(
+            grid=grid,
+            every_days=request.POST.get("every_days"),
+            care_every_days=request.POST.get("care_every_days"),
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The visit targets of %(grid)s are saved.") % {"grid": grid.name}
+        )
+    return redirect("grid-coverage", pk=grid.pk)

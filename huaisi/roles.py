@@ -72,6 +72,7 @@ class Capability(models.TextChoices):
     SUPERVISE_TICKETS = "supervise_tickets", _("Score work orders and publish supervision")
     LOG_INSPECTIONS = "log_inspections", _("Log patrol inspections")
     VIEW_INSPECTIONS = "view_inspections", _("View patrol inspections and visit coverage")
+    SET_VISIT_TARGETS = "set_visit_targets", _("Set how often households are visited")
     VIEW_VOLUNTEERS = "view_volunteers", _("View volunteer teams, activities, wishes and projects")
     MANAGE_TEAMS = "manage_teams", _("Maintain volunteer teams and their members")
     LOG_ACTIVITIES = "log_activities", _("Log volunteer activities and hours")
@@ -164,6 +165,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.LOG_INSPECTIONS: frozenset(
         {RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER, RoleKind.VOLUNTEER_LEADER}
     ),
+    # The town and the village decide how often grid staff visit; the grid leader follows it.
+    Capability.SET_VISIT_TARGETS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
     Capability.VIEW_INSPECTIONS: frozenset(
         {
             RoleKind.TOWN_ADMIN,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from grids.models import Inspection, InspectionPhoto
+from grids.models import Inspection, InspectionPhoto, VisitTarget
 from huaisi.roles import RoleKind
 
 from .inspection_helpers import _english_messages, categories, finding, households, jpeg, submit  # noqa: F401
@@ -171,6 +171,32 @@ def test_coverage_page_and_fragment(client, area, role_users):
     assert client.get(f"/areas/grids/{area.g11.pk}/coverage/").status_code == 403
     client.force_login(role_users[LEADER])
     assert client.get(f"/areas/grids/{area.g12.pk}/coverage/").status_code == 404
+
+
+def test_the_village_sets_the_visit_targets_and_bad_input_changes_nothing(
+    client, area, role_users, other_role_users
+):
+    households(area.m111, 3)
+    url = f"/areas/grids/{area.g11.pk}/coverage/target/"
+    page = f"/areas/grids/{area.g11.pk}/coverage/"
+    client.force_login(role_users[RoleKind.VILLAGE_CLERK])
+    assert "Change the visit targets" in client.get(page).content.decode()
+    response = client.post(url, {"every_days": "60", "care_every_days": "14"}, follow=True)
+    html = response.content.decode()
+    assert "every household every 60 days" in html and "every 14 days" in html
+    response = client.post(url, {"every_days": "0", "care_every_days": "90"}, follow=True)
+    assert "from 1 to 366" in response.content.decode()
+    response = client.post(url, {"every_days": "30", "care_every_days": "60"}, follow=True)
+    assert "at least as often" in response.content.decode()
+    target = VisitTarget.objects.get(grid=area.g11)
+    assert (target.every_days, target.care_every_days) == (60, 14)
+    # The grid leader follows the targets but does not set them; other villages do not exist.
+    client.force_login(role_users[LEADER])
+    assert "Change the visit targets" not in client.get(page).content.decode()
+    assert client.post(url, {"every_days": "5", "care_every_days": "5"}).status_code == 403
+    client.force_login(other_role_users[RoleKind.VILLAGE_CLERK])
+    assert client.post(url, {"every_days": "5", "care_every_days": "5"}).status_code == 404
+    assert VisitTarget.objects.get(grid=area.g11).every_days == 60
 
 
 def test_the_form_lists_the_grid_and_its_households(client, area, role_users):
