@@ -26,6 +26,7 @@ Adding a row:
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import urlencode
 
-from . import harness, imports, scale
+from . import harness, imports, inspections, scale, workorders
 from .harness import Row, say
 
 DEMO_PASSWORD = "huaisi-demo"  # the documented demo log-in
@@ -44,6 +45,10 @@ SEED_TABLES = [
     "grids_town", "grids_village", "grids_grid", "grids_microgrid", "grids_department",
     "auth_user", "huaisi_role", "grids_staffprofile",
     "households_house", "households_household", "households_resident",
+    "points_rule", "points_pointsaccount", "points_entry", "points_store", "points_good",
+    "points_stockreceipt", "points_redemption", "points_redemptionline",
+    "points_rankingpublication", "points_rankingrow",
+    "points_honourpublication", "points_honourrow",
 ]  # fmt: skip
 
 
@@ -52,6 +57,9 @@ class Page:
     label: str
     path: str | Callable[[], str]
     login: str | None = None
+    # Instead of a staff log-in, a kiosk session: a function returning (village id, passbook
+    # number); the client signs in through the kiosk's form with the demo PIN.
+    kiosk: Callable[[], tuple[int, str]] | None = None
 
 
 def first_grid_path() -> str:
@@ -81,6 +89,68 @@ def first_household_path() -> str:
     return reverse("household-detail", args=[household.pk])
 
 
+def demo_village_id() -> int:
+    from grids.models import Village
+    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
+
+    return Village.objects.get(town__code=DEMO_TOWN_CODE, code="HS01").pk
+
+
+def demo_kiosk_household() -> tuple[int, str]:
+    """The kiosk screen of village HS01 and the passbook of its signed household with the most
+    ledger entries (the fullest household page)."""
+    from django.db.models import Count
+
+    from points.models import PointsAccount
+
+    account = (
+        PointsAccount.objects.filter(
+            village_id=demo_village_id(), household__pact_signed_on__isnull=False
+        )
+        .annotate(entries=Count("household__point_entries"))
+        .order_by("-entries", "pk")
+        .first()
+    )
+    return account.village_id, account.passbook_number
+
+
+def kiosk_login(client: harness.HttpClient, village_id: int, passbook: str) -> None:
+    """Sign in at the kiosk as a resident does: the idle screen's form, passbook and PIN."""
+    from points.demo import DEMO_PIN
+
+    form = client.get(f"/kiosk/{village_id}/")
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
+    if form.status != 200 or not match:
+        raise RuntimeError(f"no kiosk log-in form at /kiosk/{village_id}/ (status {form.status})")
+    body = urlencode(
+        {"csrfmiddlewaretoken": match[1].decode(), "passbook_number": passbook, "pin": DEMO_PIN}
+    ).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = client.request("POST", f"/kiosk/{village_id}/login/", body=body, headers=headers)
+    if answer.status != 302 or "huaisi_kiosk" not in client.cookies:
+        raise RuntimeError(f"kiosk log-in with passbook {passbook} failed ({answer.status})")
+
+
+def count_kiosk_queries(path: str, village_id: int, passbook: str) -> int:
+    """SQL queries of the second GET of PATH in a kiosk session, in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from points.demo import DEMO_PIN
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    login = {"passbook_number": passbook, "pin": DEMO_PIN}
+    if client.post(f"/kiosk/{village_id}/login/", login).status_code != 302:
+        raise RuntimeError(f"kiosk log-in with passbook {passbook} failed in the test client")
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: status {response.status_code} in the test client")
+    return len(captured.captured_queries)
+
+
 FLOOR = Page("/bench/floor", "/bench/floor")
 PAGES = [
     FLOOR,
@@ -102,6 +172,16 @@ PAGES = [
     ),
     Page("/register/residents/?q=wxm (grid)", "/register/residents/?q=wxm", login="leader01"),
     Page("/register/<household>/", first_household_path, login="leader01"),
+    # Patrol inspections (issue 6): coverage at full town size (one grouped statement for the
+    # town, one for a grid), the grid leader's own list.
+    Page("/areas/inspections/coverage/ (town)", "/areas/inspections/coverage/", login="command"),
+    Page("/areas/grids/<G01>/coverage/", lambda: first_grid_path() + "coverage/", login="leader01"),
+    Page("/areas/inspections/ (leader)", "/areas/inspections/", login="leader01"),
+    # Household points (issue 4): the kiosk's household page in a kiosk session (constant
+    # queries), its idle screen and the village notice board, both anonymous.
+    Page("/kiosk/household/ (kiosk session)", "/kiosk/household/", kiosk=demo_kiosk_household),
+    Page("/kiosk/<HS01>/ (idle screen)", lambda: f"/kiosk/{demo_village_id()}/"),
+    Page("/kiosk/<HS01>/board/", lambda: f"/kiosk/{demo_village_id()}/board/"),
 ]
 
 
@@ -137,7 +217,10 @@ def measure_scale(scale_name: str, args) -> list[Row]:
         browsers: dict[str, harness.HttpClient] = {}
         targets = []
         for page in PAGES:
-            if page.login is None:
+            if page.kiosk is not None:
+                client = harness.HttpClient(port)
+                kiosk_login(client, *page.kiosk())
+            elif page.login is None:
                 client = harness.HttpClient(port)  # each anonymous row: a fresh visitor
             elif page.login not in browsers:
                 client = browsers[page.login] = harness.HttpClient(port)
@@ -156,12 +239,69 @@ def measure_scale(scale_name: str, args) -> list[Row]:
     floor = harness.summarize(samples[FLOOR.label])
     rows = []
     for page, target in zip(PAGES, targets, strict=True):
-        queries = harness.count_queries(target.path, username=page.login)
+        queries = (
+            count_kiosk_queries(target.path, *page.kiosk())
+            if page.kiosk is not None
+            else harness.count_queries(target.path, username=page.login)
+        )
         row = Row(page.label, scale_name, samples[page.label], queries=queries)
         if page is not FLOOR:
             row.reference, row.reference_ms = "floor", (floor["p50"], floor["p95"])
         rows.append(row)
     return rows
+
+
+def unpublish_month(month) -> None:
+    """Remove MONTH's ranking publications (the bench database only), so the next publication
+    does the whole work again. The ledger's append-only triggers are set aside for this one
+    transaction, as bench/scale.py does for its copies; VACUUM then clears the dead rows."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "DELETE FROM points_rankingrow r USING points_rankingpublication p "
+            "WHERE p.id = r.publication_id AND p.month = %s",
+            [month],
+        )
+        cursor.execute("DELETE FROM points_rankingpublication WHERE month = %s", [month])
+    # Each timed publication starts from tables without the dead rows of the last one.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE points_rankingrow, points_rankingpublication")
+
+
+def measure_ranking(scale_name: str) -> list[Row]:
+    """Closing last month: `ranking_publish` (every village of every town, one transaction,
+    commit included) against `ranking_reference`, the same ranking as a plain SELECT."""
+    from points.services import ranking_publish, ranking_reference
+    from points.services._common import previous_month
+
+    month = previous_month()
+    say(f"{scale_name}: ranking publish for {month:%Y-%m} against its raw SQL, {REPEATS} times")
+    published, reference, villages, ranked = [], [], 0, 0
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        ranked = len(ranking_reference(month=month))
+        reference.append((time.perf_counter() - started) * 1000)
+        unpublish_month(month)
+        started = time.perf_counter()
+        villages = ranking_publish(month=month)
+        published.append((time.perf_counter() - started) * 1000)
+    unpublish_month(month)
+    queries = harness.count_command_queries(lambda: ranking_publish(month=month))
+    ref = harness.summarize(reference)
+    return [
+        Row(
+            "ranking publish (every village)",
+            scale_name,
+            published,
+            queries=queries,
+            reference=f"raw SQL ({ranked} rows)",
+            reference_ms=(ref["p50"], ref["p95"]),
+            note=f"{villages} villages, {ranked} households ranked; the reference only "
+            "SELECTs the ranking, publishing also writes it",
+        )
+    ]
 
 
 def parse_args(argv: list[str]):
@@ -210,7 +350,9 @@ def main(argv: list[str]) -> int:
                 note="exits after one query: the process and Django start-up inside each seed row")
         )  # fmt: skip
         if "town" in scales:
+            rows += measure_ranking("town")
             rows += measure_scale("town", args)
+            rows += inspections.measure("town")
         if "100x" in scales:
             say(f"building 100x: {scale.TOWNS - 1} copies of the demo town")
             build_ms, written = scale.build(db, source=DEMO_TOWN_CODE)
@@ -219,7 +361,10 @@ def main(argv: list[str]) -> int:
                     note="bench/scale.py, set-based INSERT … SELECT and ANALYZE; no reference")
             )  # fmt: skip
             rows += seed_rows(args, "100x", copy_ref)
+            rows += measure_ranking("100x")
             rows += measure_scale("100x", args)
+        # Last: it grows the demo town to a million work orders (bench/workorders.py).
+        rows += workorders.measure(db, args, DEMO_TOWN_CODE)
     finally:
         from django.conf import settings
         from django.db import connections

@@ -165,6 +165,163 @@ COPY_STATEMENTS += [
 ]
 
 
+# Household points (issue 4). Maps from the source town's households, villages and rules to
+# each copy's (temporary tables, so the big ledger copy joins by id, not by text keys), then
+# one statement per table. Passbook numbers, card tokens, receipt numbers and idempotency keys
+# are unique across the install, so the copies get the town's code in front. Entries and
+# baskets keep the demo's clerks and assessors as who recorded and reviewed them (the copies'
+# own users would change nothing the bench measures). The demo has no reversals or refunds;
+# rows citing another row would be skipped, not mis-linked.
+_POINTS_MAPS = [
+    """
+    CREATE TEMP TABLE bench_household_map ON COMMIT DROP AS
+    SELECT hh.id AS source_id, ch.id AS copy_id, c.id AS town_id
+    FROM households_household hh
+    JOIN households_house h ON h.id = hh.house_id
+    JOIN grids_village sv ON sv.id = h.village_id
+    JOIN grids_town s ON s.id = sv.town_id AND s.code = %(source)s
+    CROSS JOIN grids_town c
+    JOIN households_household ch ON ch.number = c.code || '-' || hh.number
+    WHERE c.code LIKE %(like)s
+    """,
+    """
+    CREATE TEMP TABLE bench_village_map ON COMMIT DROP AS
+    SELECT sv.id AS source_id, cv.id AS copy_id, c.id AS town_id, c.code AS town_code
+    FROM grids_village sv
+    JOIN grids_town s ON s.id = sv.town_id AND s.code = %(source)s
+    CROSS JOIN grids_town c
+    JOIN grids_village cv ON cv.town_id = c.id AND cv.code = sv.code
+    WHERE c.code LIKE %(like)s
+    """,
+]
+_POINTS_RULE_MAP = """
+    CREATE TEMP TABLE bench_rule_map ON COMMIT DROP AS
+    SELECT sr.id AS source_id, cr.id AS copy_id, cr.town_id
+    FROM points_rule sr
+    JOIN grids_town s ON s.id = sr.town_id AND s.code = %(source)s
+    JOIN points_rule cr ON cr.code = sr.code
+    JOIN grids_town c ON c.id = cr.town_id AND c.code LIKE %(like)s
+"""
+_POINTS_ANALYZE = "ANALYZE bench_household_map, bench_village_map, bench_rule_map"
+
+COPY_STATEMENTS += [
+    *_POINTS_MAPS,
+    """
+    INSERT INTO points_rule (town_id, code, "group", category, title, points, description,
+                             requires_photo, monthly_cap, valid_from, valid_to, updated_at)
+    SELECT c.id, r.code, r."group", r.category, r.title, r.points, r.description,
+           r.requires_photo, r.monthly_cap, r.valid_from, r.valid_to, r.updated_at
+    FROM points_rule r
+    JOIN grids_town s ON s.id = r.town_id AND s.code = %(source)s
+    CROSS JOIN grids_town c WHERE c.code LIKE %(like)s
+    """,
+    _POINTS_RULE_MAP,
+    _POINTS_ANALYZE,
+    """
+    INSERT INTO points_pointsaccount (household_id, village_id, serial, passbook_number,
+                                      pin_hash, failed_pins, locked_until, card_token,
+                                      card_issued_at, balance, opened_at)
+    SELECT m.copy_id, v.copy_id, a.serial, v.town_code || '-' || a.passbook_number, a.pin_hash,
+           0, NULL, v.town_code || '-' || a.card_token, a.card_issued_at, a.balance, a.opened_at
+    FROM points_pointsaccount a
+    JOIN bench_household_map m ON m.source_id = a.household_id
+    JOIN bench_village_map v ON v.source_id = a.village_id AND v.town_id = m.town_id
+    """,
+    """
+    INSERT INTO points_entry (household_id, rule_id, points, deed_date, basis, method, source,
+                              status, recorded_by_id, recorded_at, reviewed_by_id, reviewed_at,
+                              reject_reason, reverses_id, ranking_month, idempotency_key)
+    SELECT m.copy_id, r.copy_id, e.points, e.deed_date, e.basis, e.method, e.source, e.status,
+           e.recorded_by_id, e.recorded_at, e.reviewed_by_id, e.reviewed_at, e.reject_reason,
+           NULL, e.ranking_month, m.town_id || ':' || e.idempotency_key
+    FROM points_entry e
+    JOIN bench_household_map m ON m.source_id = e.household_id
+    JOIN bench_rule_map r ON r.source_id = e.rule_id AND r.town_id = m.town_id
+    WHERE e.reverses_id IS NULL
+    """,
+    """
+    INSERT INTO points_store (village_id, name, opened_at)
+    SELECT v.copy_id, st.name, st.opened_at
+    FROM points_store st JOIN bench_village_map v ON v.source_id = st.village_id
+    """,
+    """
+    INSERT INTO points_good (store_id, name, unit, price_points, stock, is_active, updated_at)
+    SELECT cs.id, g.name, g.unit, g.price_points, g.stock, g.is_active, g.updated_at
+    FROM points_good g
+    JOIN points_store ss ON ss.id = g.store_id
+    JOIN bench_village_map v ON v.source_id = ss.village_id
+    JOIN points_store cs ON cs.village_id = v.copy_id
+    """,
+    """
+    INSERT INTO points_stockreceipt (good_id, quantity, note, received_by_id, received_at,
+                                     idempotency_key)
+    SELECT cg.id, rc.quantity, rc.note, rc.received_by_id, rc.received_at,
+           v.town_id || ':' || rc.idempotency_key
+    FROM points_stockreceipt rc
+    JOIN points_good sg ON sg.id = rc.good_id
+    JOIN points_store ss ON ss.id = sg.store_id
+    JOIN bench_village_map v ON v.source_id = ss.village_id
+    JOIN points_store cs ON cs.village_id = v.copy_id
+    JOIN points_good cg ON cg.store_id = cs.id AND cg.name = sg.name
+    """,
+    """
+    INSERT INTO points_redemption (store_id, household_id, total_points, receipt_number,
+                                   redeemed_by_id, redeemed_at, idempotency_key, reverses_id,
+                                   note)
+    SELECT cs.id, m.copy_id, d.total_points, v.town_code || '-' || d.receipt_number,
+           d.redeemed_by_id, d.redeemed_at, v.town_id || ':' || d.idempotency_key, NULL, d.note
+    FROM points_redemption d
+    JOIN points_store ss ON ss.id = d.store_id
+    JOIN bench_village_map v ON v.source_id = ss.village_id
+    JOIN points_store cs ON cs.village_id = v.copy_id
+    JOIN bench_household_map m ON m.source_id = d.household_id AND m.town_id = v.town_id
+    WHERE d.reverses_id IS NULL
+    """,
+    """
+    INSERT INTO points_redemptionline (redemption_id, good_id, quantity, unit_points)
+    SELECT cd.id, cg.id, l.quantity, l.unit_points
+    FROM points_redemptionline l
+    JOIN points_redemption d ON d.id = l.redemption_id
+    JOIN points_good sg ON sg.id = l.good_id
+    JOIN points_store ss ON ss.id = d.store_id
+    JOIN bench_village_map v ON v.source_id = ss.village_id
+    JOIN points_redemption cd ON cd.receipt_number = v.town_code || '-' || d.receipt_number
+    JOIN points_good cg ON cg.store_id = cd.store_id AND cg.name = sg.name
+    """,
+    """
+    INSERT INTO points_rankingpublication (village_id, month, published_at)
+    SELECT v.copy_id, p.month, p.published_at
+    FROM points_rankingpublication p JOIN bench_village_map v ON v.source_id = p.village_id
+    """,
+    """
+    INSERT INTO points_rankingrow (publication_id, household_id, points, rank)
+    SELECT cp.id, m.copy_id, r.points, r.rank
+    FROM points_rankingrow r
+    JOIN points_rankingpublication p ON p.id = r.publication_id
+    JOIN bench_village_map v ON v.source_id = p.village_id
+    JOIN points_rankingpublication cp ON cp.village_id = v.copy_id AND cp.month = p.month
+    JOIN bench_household_map m ON m.source_id = r.household_id AND m.town_id = v.town_id
+    """,
+    """
+    INSERT INTO points_honourpublication (village_id, half_start, published_at)
+    SELECT v.copy_id, p.half_start, p.published_at
+    FROM points_honourpublication p JOIN bench_village_map v ON v.source_id = p.village_id
+    """,
+    """
+    INSERT INTO points_honourrow (publication_id, household_id, points, rank)
+    SELECT cp.id, m.copy_id, r.points, r.rank
+    FROM points_honourrow r
+    JOIN points_honourpublication p ON p.id = r.publication_id
+    JOIN bench_village_map v ON v.source_id = p.village_id
+    JOIN points_honourpublication cp
+      ON cp.village_id = v.copy_id AND cp.half_start = p.half_start
+    JOIN bench_household_map m ON m.source_id = r.household_id AND m.town_id = v.town_id
+    """,
+]
+# Statements that only prepare (temporary maps, statistics): their rows are not data written.
+_PREPARATIONS = {_SOURCE_ROLES, *_POINTS_MAPS, _POINTS_RULE_MAP, _POINTS_ANALYZE}
+
+
 def build(db, *, source: str) -> tuple[float, int]:
     """Add TOWNS - 1 copies of town SOURCE to the bench database in one transaction, then
     ANALYZE. Returns the time in ms and the number of rows written."""
@@ -177,7 +334,7 @@ def build(db, *, source: str) -> tuple[float, int]:
             conn.execute("SET LOCAL session_replication_role = replica")
             for statement in COPY_STATEMENTS:
                 cursor = conn.execute(statement, params)
-                if statement is not _SOURCE_ROLES:
+                if statement not in _PREPARATIONS:
                     written += max(cursor.rowcount, 0)
         conn.execute("ANALYZE")
     return (time.perf_counter() - started) * 1000, written

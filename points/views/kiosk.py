@@ -1,0 +1,301 @@
+"""The village-hall kiosk (/kiosk/): residents check their household's points on a touch screen.
+
+Which village a screen shows: its address says so. A screen is set up once to open
+/kiosk/<village id>/ (the idle screen: that village's notice board and the log-in); /kiosk/
+lists the villages to choose from. A resident signs in with the passbook number and PIN, or by
+scanning the QR code of the passbook card (/kiosk/card/<passbook number>/<token>/, also on a
+phone), and sees the household's balance, this month's points and rank, the entries with their
+basis, recent baskets and the goods on offer. No ID or phone number is ever read.
+
+The kiosk session is not a Django log-in (a staff log-in in the same browser is left alone and
+never consulted): a random key in a signed cookie names a record in the cache (Redis, shared
+by every web host) holding the passbook and the time of the last request. A request more than
+KIOSK_IDLE_SECONDS after the one before finds the session over and goes back to the notice
+board. static/js/kiosk.js does the same in the browser, and while someone keeps touching the
+screen without loading a page it pings the server so both clocks agree.
+"""
+
+import math
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from grids.models import Town, Village
+from huaisi.views import HtmxHttpRequest
+
+from .. import selectors, services
+from .public import board_context
+
+KIOSK_IDLE_SECONDS = 60
+KIOSK_COOKIE = "huaisi_kiosk"
+# The screen's village, remembered so a card scanned at the screen returns to its board.
+SCREEN_COOKIE = "huaisi_kiosk_screen"
+_SALT = "points.kiosk"
+# An ended session's record stays a while only so a late request can be told it ended.
+_RECORD_SECONDS = 15 * 60
+# How many ranking rows the idle screen shows (the printable board shows more).
+IDLE_RANKING_ROWS = 10
+
+
+# --- The kiosk session ------------------------------------------------------------------------
+
+
+@dataclass
+class KioskSession:
+    key: str
+    account_id: int
+    village_id: int
+
+
+def _record_key(key: str) -> str:
+    return f"points:kiosk:{key}"
+
+
+def session_start(response: HttpResponse, *, account_id: int, village_id: int) -> str:
+    """Open a kiosk session for the passbook on `response`'s browser; returns its key."""
+    key = secrets.token_urlsafe(32)
+    record = {"account": account_id, "village": village_id, "last": time.time()}
+    cache.set(_record_key(key), record, _RECORD_SECONDS)
+    response.set_signed_cookie(
+        KIOSK_COOKIE,
+        f"{key}:{village_id}",
+        salt=_SALT,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return key
+
+
+def _cookie(request: HttpRequest) -> tuple[str, int] | None:
+    value = request.get_signed_cookie(KIOSK_COOKIE, default=None, salt=_SALT)
+    key, _sep, village = (value or "").partition(":")
+    if not key or not village.isdigit():
+        return None
+    return key, int(village)
+
+
+def session_get(request: HttpRequest, *, touch: bool = True) -> KioskSession | None:
+    """The browser's live kiosk session (its idle clock restarted when `touch`), or None
+    when there is none or it has been idle too long (then it is ended)."""
+    cookie = _cookie(request)
+    if cookie is None:
+        return None
+    key, _village = cookie
+    record = cache.get(_record_key(key))
+    if not record:
+        return None
+    now = time.time()
+    if now - record["last"] > KIOSK_IDLE_SECONDS:
+        cache.delete(_record_key(key))
+        return None
+    if touch:
+        cache.set(_record_key(key), record | {"last": now}, _RECORD_SECONDS)
+    return KioskSession(key, record["account"], record["village"])
+
+
+def session_end(request: HttpRequest, response: HttpResponse) -> None:
+    cookie = _cookie(request)
+    if cookie is not None:
+        cache.delete(_record_key(cookie[0]))
+    if KIOSK_COOKIE in request.COOKIES:
+        response.delete_cookie(KIOSK_COOKIE, samesite="Lax")
+
+
+def _screen_village_id(request: HttpRequest) -> int | None:
+    cookie = _cookie(request)
+    if cookie is not None:
+        return cookie[1]
+    remembered = request.COOKIES.get(SCREEN_COOKIE, "")
+    return int(remembered) if remembered.isdigit() else None
+
+
+def _back_to_board(request: HtmxHttpRequest, *, reason: str | None = None) -> HttpResponse:
+    """End any kiosk session and send the screen back to its village's notice board."""
+    village_id = _screen_village_id(request)
+    target = reverse("kiosk-idle", args=[village_id]) if village_id else reverse("kiosk-home")
+    if reason:
+        target += "?" + urlencode({"ended": reason})
+    response = redirect(target)
+    if request.htmx:
+        response = HttpResponse(status=204, headers={"HX-Redirect": target})
+    session_end(request, response)
+    return response
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+@require_GET
+def kiosk_home(request: HttpRequest) -> HttpResponse:
+    """Choose the village whose screen this is (one town at a time when there are several)."""
+    towns = list(Town.objects.order_by("code"))
+    town = None
+    if len(towns) == 1:
+        town = towns[0]
+    elif request.GET.get("town"):
+        town = next((t for t in towns if t.code == request.GET["town"]), None)
+    villages = list(Village.objects.filter(town=town).order_by("code")) if town else []
+    return render(
+        request,
+        "points/kiosk/home.html",
+        {"towns": towns, "town": town, "villages": villages},
+    )
+
+
+class KioskLoginForm(forms.Form):
+    passbook_number = forms.CharField(label=gettext_lazy("Passbook number"), max_length=40)
+    pin = forms.CharField(label=gettext_lazy("PIN"), max_length=12, strip=True)
+
+    def clean_passbook_number(self) -> str:
+        # Full-width characters from a Chinese input method, spaces typed between groups.
+        value = unicodedata.normalize("NFKC", self.cleaned_data["passbook_number"])
+        return "".join(value.split())
+
+
+def _lockout_message(locked_until) -> str:
+    minutes = max(1, math.ceil((locked_until - timezone.now()).total_seconds() / 60))
+    return ngettext(
+        "Too many wrong PINs: this passbook is locked. Try again in %(minutes)d minute.",
+        "Too many wrong PINs: this passbook is locked. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _idle_context(request: HttpRequest, village: Village, form: KioskLoginForm) -> dict:
+    ended = request.GET.get("ended")
+    notice = {
+        "idle": _("Your session ended after a minute without use."),
+        "done": _("You have signed out. Thank you!"),
+    }.get(ended or "")
+    return {
+        **board_context(village=village, ranking_limit=IDLE_RANKING_ROWS),
+        "form": form,
+        "notice": notice,
+        "idle_seconds": KIOSK_IDLE_SECONDS,
+    }
+
+
+@require_GET
+@never_cache
+def kiosk_idle(request: HttpRequest, village_id: int) -> HttpResponse:
+    """The idle screen: the village's notice board and the log-in. Showing it ends any kiosk
+    session of this browser, so the next person never finds the last one's household."""
+    village = get_object_or_404(Village.objects.select_related("town"), pk=village_id)
+    form = KioskLoginForm(initial={"passbook_number": village.code})
+    response = render(request, "points/kiosk/idle.html", _idle_context(request, village, form))
+    session_end(request, response)
+    response.set_cookie(
+        SCREEN_COOKIE,
+        str(village.pk),
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def kiosk_login(request: HtmxHttpRequest, village_id: int) -> HttpResponse:
+    village = get_object_or_404(Village.objects.select_related("town"), pk=village_id)
+    form = KioskLoginForm(request.POST)
+    if form.is_valid():
+        try:
+            account = services.kiosk_login(
+                passbook_number=form.cleaned_data["passbook_number"],
+                pin=form.cleaned_data["pin"],
+            )
+        except services.KioskLoginError as exc:
+            form.add_error(
+                None, _lockout_message(exc.locked_until) if exc.locked_until else str(exc)
+            )
+        else:
+            target = reverse("kiosk-household")
+            response = (
+                HttpResponse(status=204, headers={"HX-Redirect": target})
+                if request.htmx
+                else redirect(target)
+            )
+            session_start(response, account_id=account.pk, village_id=village.pk)
+            return response
+    # The PIN is never sent back into the page.
+    form.data = form.data.copy()
+    form.data["pin"] = ""
+    if request.htmx:
+        return render(
+            request,
+            "points/kiosk/idle.html#login-form",
+            {"form": form, "village": village, "idle_seconds": KIOSK_IDLE_SECONDS},
+        )
+    return render(request, "points/kiosk/idle.html", _idle_context(request, village, form))
+
+
+@require_GET
+@never_cache
+def kiosk_card(request: HttpRequest, passbook_number: str, token: str) -> HttpResponse:
+    """The passbook card's QR code: signs the card's household in, without the PIN."""
+    account = selectors.account_get_by_card(passbook_number=passbook_number, token=token)
+    if account is None:
+        village_id = _screen_village_id(request)
+        back = reverse("kiosk-idle", args=[village_id]) if village_id else reverse("kiosk-home")
+        return render(request, "points/kiosk/card_invalid.html", {"back_url": back}, status=404)
+    response = redirect("kiosk-household")
+    village_id = _screen_village_id(request) or account.village_id
+    session_end(request, response)
+    session_start(response, account_id=account.pk, village_id=village_id)
+    return response
+
+
+@require_GET
+@never_cache
+def kiosk_household(request: HtmxHttpRequest) -> HttpResponse:
+    session = session_get(request)
+    if session is None:
+        return _back_to_board(request, reason="idle" if KIOSK_COOKIE in request.COOKIES else None)
+    view = selectors.household_points(account_id=session.account_id)
+    published = selectors.published_rank(
+        household_id=view.account.household_id, village_id=view.village.pk
+    )
+    return render(
+        request,
+        "points/kiosk/household.html",
+        {
+            "view": view,
+            "published": published,
+            "screen_village_id": session.village_id,
+            "idle_seconds": KIOSK_IDLE_SECONDS,
+        },
+    )
+
+
+@require_POST
+def kiosk_ping(request: HttpRequest) -> HttpResponse:
+    """Someone is still touching the screen: restart the session's idle clock. 204, or 410
+    when the session is already over (the script then returns to the notice board)."""
+    if session_get(request) is None:
+        return HttpResponse(status=410)
+    return HttpResponse(status=204)
+
+
+@require_POST
+def kiosk_done(request: HtmxHttpRequest) -> HttpResponse:
+    """The "Done" button (and the script when the minute is up): end the session."""
+    reason = request.POST.get("reason") if request.POST.get("reason") == "idle" else "done"
+    return _back_to_board(request, reason=reason)
