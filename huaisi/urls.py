@@ -17,5 +17,12 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("areas/", include("grids.urls")),
     path("register/", include("households.urls")),
+    path("points/", include("points.urls")),
+    path("kiosk/", include("points.kiosk_urls")),
+    path("orders/", include("tickets.urls")),
+    path("api/hotline/", include("tickets.api_urls")),
+    path("open311/v2/", include("tickets.open311_urls")),
+    path("volunteers/", include("volunteers.urls")),
+    path("public/", include("volunteers.public_urls")),
     path("admin/", admin.site.urls),
 ]
