@@ -23,6 +23,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _login_failures_per_test(settings):
+    # Failed log-ins are counted in the shared Redis (huaisi.auth); a namespace per test keeps
+    # one test's wrong passwords, or a previous run's, from locking another test's user out.
+    import uuid
+
+    settings.LOGIN_THROTTLE_NAMESPACE = f"test-login-failures:{uuid.uuid4().hex}"
+
+
 @pytest.fixture
 def town(db):
     town = Town.objects.create(code="T1", name="测试镇")

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "csp",
     "template_partials.apps.SimpleAppConfig",
     "pgtrigger",
     "pghistory",
@@ -84,10 +85,13 @@ INSTALLED_APPS = [
     "points",
     "tickets",
     "volunteers",
+    # Last: the dashboard reads every app above.
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "huaisi.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "huaisi.middleware.language_middleware",
@@ -258,6 +262,32 @@ X_FRAME_OPTIONS = "DENY"
 # The health check answers the load balancer over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Content-Security-Policy (django-csp): no inline script, style or event handler anywhere, so
+# an injected <script> or onclick= does nothing. htmx's own indicator <style> is switched off
+# in base.html (includeIndicatorStyles) and lives in huaisi.css. huaisi.middleware adds the
+# MAP_TILE_URL host, when one is configured, to img-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        # The offline inspection form's service worker.
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+}
+
+# Log-in throttling (huaisi.auth): this many failed log-ins for one user name from one address
+# lock that pair out for LOGIN_LOCKOUT_SECONDS, even with the right password.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_LOCKOUT_SECONDS = 15 * 60
+AUTHENTICATION_BACKENDS = ["huaisi.auth.ThrottledModelBackend"]
+
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -291,6 +321,15 @@ CELERY_BEAT_SCHEDULE = {
     "tickets-supervision-report": {
         "task": "tickets.tasks.supervision_publish_task",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+    # The dashboards' figures in Redis (dashboard.services): towns, and the watched areas.
+    "dashboard-refresh": {
+        "task": "dashboard.tasks.dashboards_refresh_task",
+        "schedule": crontab(minute="*"),
+    },
+    "dashboard-town-report": {
+        "task": "dashboard.tasks.reports_publish_task",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
 }
 

@@ -4,13 +4,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from . import views
+from .auth import ThrottledAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -23,6 +26,7 @@ urlpatterns = [
     path("api/hotline/", include("tickets.api_urls")),
     path("open311/v2/", include("tickets.open311_urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("public/", include("volunteers.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -126,8 +126,9 @@ def browser():
 def _open_page(browser, viewport: str) -> Iterator:
     """A page in a context of its own (no cookies shared between tests) at one viewport.
 
-    Uncaught JavaScript errors and static files that fail to load break pages in ways users
-    see, so either fails the test at teardown even when every assertion passed.
+    Uncaught JavaScript errors, static files that fail to load and Content-Security-Policy
+    refusals break pages in ways users see, so any of them fails the test at teardown even
+    when every assertion passed.
     """
     context = browser.new_context(
         **VIEWPORTS[viewport],
@@ -141,6 +142,15 @@ def _open_page(browser, viewport: str) -> Iterator:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    # A Content-Security-Policy refusal is a script, style or image that silently did not run.
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"Content-Security-Policy violation: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.on(
         "response",
         lambda response: (

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardConfig(AppConfig):
+    """The command centre's screen and its village and grid versions.
+
+    An app of its own, registered last, rather than a package inside `huaisi`: it reads every
+    app, and `huaisi` sits below them all (huaisi ← grids ← households ← points, tickets,
+    volunteers), so it must not import them."""
+
+    name = "dashboard"
+    verbose_name = _("Dashboard")
