@@ -1,11 +1,11 @@
 """The village-hall kiosk and the public notice board, under /kiosk/ (no staff log-in).
 
-    /kiosk/                               choose the village whose screen this is
-    /kiosk/<village id>/                  the screen's idle page: notice board and log-in
-    /kiosk/<village id>/board/            the notice board (公示栏), printable on A4
-    /kiosk/<village id>/honours/          the honour list (红榜) poster, ?half=2026H1
-    /kiosk/card/<passbook>/<token>/       the passbook card's QR code: signs its household in
-    /kiosk/household/                     the signed-in household's points
+/kiosk/                               choose the village whose screen this is
+/kiosk/<village id>/                  the screen's idle page: notice board and log-in
+/kiosk/<village id>/board/            the notice board (公示栏), printable on A4
+/kiosk/<village id>/honours/          the honour list (红榜) poster, ?half=2026H1
+/kiosk/card/<passbook>/<token>/       the passbook card's QR code: signs its household in
+/kiosk/household/                     the signed-in household's points
 """
 
 from django.urls import path
