@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from huaisi.apps import NavItem
+from huaisi.roles import Capability
+
 
 class DashboardConfig(AppConfig):
     """The command centre's screen and its village and grid versions.
@@ -11,3 +14,4 @@ class DashboardConfig(AppConfig):
 
     name = "dashboard"
     verbose_name = _("Dashboard")
+    nav_items = (NavItem(_("Dashboard"), "dashboard-town", Capability.VIEW_DASHBOARD),)

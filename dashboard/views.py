@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from grids.models import Town
 from households.models import CareTag
 from huaisi.access import grants_for, user_can
-from huaisi.roles import Capability, Level, RoleKind
+from huaisi.roles import CAPABILITIES, Capability, Level, RoleKind
 from huaisi.views import HtmxHttpRequest
 from tickets.models import OPEN_STATES, State
 from volunteers.models import Project, Wish
@@ -33,7 +33,7 @@ from volunteers.models import Project, Wish
 from . import selectors, services
 
 TOWN_KINDS = frozenset({RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE, RoleKind.SUPERVISOR})
-DASHBOARD_KINDS = TOWN_KINDS | {RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER}
+DASHBOARD_KINDS = CAPABILITIES[Capability.VIEW_DASHBOARD]
 
 
 def _dashboard_grants(user) -> list:

@@ -73,6 +73,7 @@ class Capability(models.TextChoices):
     LOG_INSPECTIONS = "log_inspections", _("Log patrol inspections")
     VIEW_INSPECTIONS = "view_inspections", _("View patrol inspections and visit coverage")
     SET_VISIT_TARGETS = "set_visit_targets", _("Set how often households are visited")
+    VIEW_DASHBOARD = "view_dashboard", _("See the dashboard of one's town, village or grid")
     VIEW_VOLUNTEERS = "view_volunteers", _("View volunteer teams, activities, wishes and projects")
     MANAGE_TEAMS = "manage_teams", _("Maintain volunteer teams and their members")
     LOG_ACTIVITIES = "log_activities", _("Log volunteer activities and hours")
@@ -164,6 +165,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # those above them read the inspections of their area.
     Capability.LOG_INSPECTIONS: frozenset(
         {RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER, RoleKind.VOLUNTEER_LEADER}
+    ),
+    # The big screen: town roles see the town, a clerk their village, a grid leader their grid.
+    Capability.VIEW_DASHBOARD: frozenset(
+        {
+            RoleKind.TOWN_ADMIN,
+            RoleKind.COMMAND_CENTRE,
+            RoleKind.SUPERVISOR,
+            RoleKind.VILLAGE_CLERK,
+            RoleKind.GRID_LEADER,
+        }
     ),
     # The town and the village decide how often grid staff visit; the grid leader follows it.
     Capability.SET_VISIT_TARGETS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
