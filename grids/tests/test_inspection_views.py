@@ -220,3 +220,40 @@ def test_the_service_worker_is_served_for_the_inspection_pages(client):
     source = response.content.decode()
     assert "__PAGE__" not in source and '"/areas/inspections/new/"' in source
     assert "/static/js/inspections.js" in source
+
+
+def _queries_of(callable_) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        callable_()
+    return len(ctx.captured_queries)
+
+
+def test_a_submission_with_three_photos_costs_the_same_queries_however_many_visits(
+    client, area, role_users
+):
+    client.force_login(role_users[LEADER])
+    few, many = households(area.m111, 2), households(area.m112, 30, prefix="M")
+    three = {"type": "environment", "description": "垃圾", "outcome": "fixed", "photos": 3}
+
+    def post(homes):
+        payload = _payload(area.g11, households=homes, findings=[three])
+        photos = {f"finding-0-photo-{i}": jpeg(colour=(i * 40, 10, 10)) for i in range(3)}
+        response = _post(client, payload, photos)
+        assert response.status_code == 201, response.content
+
+    assert _queries_of(lambda: post(few)) == _queries_of(lambda: post(many))
+    assert InspectionPhoto.objects.count() == 6
+
+
+def test_the_coverage_page_costs_the_same_queries_however_many_households(client, area, role_users):
+    client.force_login(role_users[LEADER])
+    url = f"/areas/grids/{area.g11.pk}/coverage/"
+    households(area.m111, 3)
+    small = _queries_of(lambda: client.get(url))
+    households(area.m112, 40, prefix="M", care_every=3)
+    response = client.get(url)
+    assert "43 households due for a visit" in response.content.decode()
+    assert _queries_of(lambda: client.get(url)) == small
