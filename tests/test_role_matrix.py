@@ -467,6 +467,11 @@ MATRIX = {
         lambda a: f"/orders/{_ticket(a).pk}/score/",
         only({RoleKind.SUPERVISOR}, 200, 403),
     ),
+    # Showing the caller's full number takes only POST (tickets/tests/test_order_views.py).
+    "order-caller-phone": (
+        lambda a: f"/orders/{_ticket(a).pk}/caller-phone/",
+        expect(405, anonymous=405, superuser=405),
+    ),
     # Workflow steps take only POST; who may do which is tested in tickets/tests.
     **{
         f"order-{step}": (
@@ -786,7 +791,48 @@ MATRIX = {
         lambda a: f"/public/projects/{a.v1.pk}/",
         expect(200, anonymous=200),
     ),
+    # Dashboards: the town's roles see every area; a village clerk their village (sent there
+    # from /dashboard/), a grid leader their grid (V1G2 is not theirs: 404); others 403.
+    "dashboard-town": (
+        lambda a: "/dashboard/",
+        expect(
+            403,
+            **dict.fromkeys(TOWN_KINDS, 200),
+            **{RoleKind.VILLAGE_CLERK: 302, RoleKind.GRID_LEADER: 302},
+        ),
+    ),
+    "dashboard-village": (
+        lambda a: f"/dashboard/village/{a.v1.pk}/",
+        expect(
+            403,
+            **dict.fromkeys(TOWN_KINDS, 200),
+            **{RoleKind.VILLAGE_CLERK: 200, RoleKind.GRID_LEADER: 404},
+        ),
+    ),
+    "dashboard-grid": (
+        lambda a: f"/dashboard/grid/{a.g12.pk}/",
+        expect(
+            403,
+            **dict.fromkeys(TOWN_KINDS, 200),
+            **{RoleKind.VILLAGE_CLERK: 200, RoleKind.GRID_LEADER: 404},
+        ),
+    ),
+    # The monthly town report: the town's roles only.
+    "town-report-list": (lambda a: "/dashboard/reports/", only(TOWN_KINDS, 200, 403)),
+    "town-report-detail": (
+        lambda a: f"/dashboard/reports/{_town_report(a).pk}/",
+        only(TOWN_KINDS, 200, 403),
+    ),
 }
+
+
+def _town_report(a):
+    import datetime
+
+    from dashboard.services import town_report_publish
+
+    report, _ = town_report_publish(town_id=a.town.pk, month=datetime.date(2026, 10, 1))
+    return report
 
 
 def _inspection(a):

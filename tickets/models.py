@@ -52,6 +52,8 @@ REPLY_CLOCK_STATES = (State.ACCEPTED, State.IN_PROGRESS, State.REWORK)
 CLOCK_STATES = ACCEPT_CLOCK_STATES + REPLY_CLOCK_STATES
 FINAL_STATES = (State.CLOSED, State.DUPLICATE)
 OPEN_STATES = tuple(s for s in State.values if s not in FINAL_STATES)
+# What a unit's inbox lists as done with: closed, marked duplicate, or returned by the unit.
+UNIT_DONE_STATES = (State.CLOSED, State.RETURNED, State.DUPLICATE)
 
 
 class Satisfaction(models.TextChoices):
@@ -338,6 +340,40 @@ class WorkOrder(models.Model):
             models.Index(fields=["town", "caller_phone"], name="workorder_caller_phone"),
             models.Index(fields=["town", "address"], name="workorder_address"),
             models.Index(fields=["lead_unit", "dispatched_at"], name="workorder_unit_month"),
+            # The board and the inbox read a million orders' worth of history through these
+            # partial indexes: the open ones stay small however many orders were ever closed,
+            # and the closed ones give the newest first without sorting them all.
+            # Board counts, index-only (COUNT(id) reads the included id).
+            models.Index(
+                fields=["town", "state", "overdue", "due_soon"],
+                include=["id"],
+                condition=Q(state__in=OPEN_STATES),
+                name="workorder_open_counts",
+            ),
+            # The board's "open" view, newest first.
+            models.Index(
+                fields=["town", "-created_at"],
+                condition=Q(state__in=OPEN_STATES),
+                name="workorder_open_recent",
+            ),
+            # Each unit's load on the board, index-only.
+            models.Index(
+                fields=["lead_unit", "overdue", "due_soon"],
+                include=["id"],
+                condition=Q(state__in=CLOCK_STATES),
+                name="workorder_unit_load",
+            ),
+            # The board's "closed" view and a unit's "closed" tab, newest first.
+            models.Index(
+                fields=["town", "-closed_at", "-id"],
+                condition=Q(state__in=FINAL_STATES),
+                name="workorder_town_closed",
+            ),
+            models.Index(
+                fields=["lead_unit", "-closed_at", "-id"],
+                condition=Q(state__in=UNIT_DONE_STATES),
+                name="workorder_unit_done",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -369,6 +405,8 @@ class CoHandling(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "unit"], name="cohandling_unique"),
         ]
+        # A unit's inbox: the orders it co-handles (the unique index leads with the order).
+        indexes = [models.Index(fields=["unit", "order"], name="cohandling_unit")]
 
     def __str__(self) -> str:
         return f"{self.order_id} · {self.unit_id}"
@@ -751,3 +789,24 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CallerPhoneReveal(models.Model):
+    """Who saw an order's full caller number, and when (PIPL): the command centre calls the
+    caller back and the lead unit's handlers may need to call; everyone else, and every page
+    until someone asks, sees the number masked. One row per click; never changed."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="phone_reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("caller number reveal")
+        verbose_name_plural = _("caller number reveals")
+        indexes = [models.Index(fields=["order", "-at"], name="phonereveal_order_at")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.user_id} · {self.at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", orders.order_detail, name="order-detail"),
     path("<int:pk>/files/<int:file_pk>/", orders.order_file, name="order-file"),
     path("<int:pk>/print/", orders.order_print, name="order-print"),
+    path("<int:pk>/caller-phone/", orders.order_caller_phone, name="order-caller-phone"),
     path(
         "<int:pk>/supervision-order/",
         orders.order_supervision_print,

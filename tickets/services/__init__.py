@@ -43,6 +43,11 @@ from .intake import (  # noqa: F401
     normalise_phone,
     order_create,
     order_create_within,
+    order_intake_check,
+)
+from .privacy import (  # noqa: F401
+    may_reveal_caller_phone,
+    order_caller_phone_reveal,
 )
 from .workflow import (  # noqa: F401
     notifications_mark_read,

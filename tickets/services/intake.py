@@ -44,7 +44,10 @@ def normalise_phone(value: str) -> str:
     return phone
 
 
-def _clean_intake(*, town: Town, data: dict) -> dict:
+def order_intake_check(*, town: Town, data: dict) -> dict:
+    """The intake fields of DATA checked and tidied as `order_create` stores them; raises
+    `ValidationError` naming every bad field. Writes nothing (the intake API calls it to list
+    the service's errors beside its own in one answer)."""
     errors: dict[str, str] = {}
     cleaned = dict(data)
     for name, limit, message in (
@@ -156,7 +159,7 @@ def _order_create(
             or (source == Source.GRID and grid is not None and reports_in_grid(actor, grid.pk)),
             _("Only the command centre, or grid staff in their own grid, may record orders."),
         )
-    cleaned = _clean_intake(
+    cleaned = order_intake_check(
         town=town,
         data={
             "source": source,

@@ -1,10 +1,13 @@
 """The dispatch board, a unit's inbox, the list of orders and notifications: full pages, htmx
 fragments, who may not see them, and queries that do not grow with the orders."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tickets import services as s
 from tickets.models import State, WorkOrder
@@ -232,3 +235,22 @@ def test_notifications_list_and_mark_read(client, hotline):
     # Someone else's notifications are not theirs to see.
     client.force_login(h.other_handler)
     assert order.number not in text(client.get(reverse("notification-list", query={"all": "1"})))
+
+
+def test_inbox_closed_tab_lists_led_and_co_handled_orders_newest_first(client, hotline):
+    h = hotline
+    led = s.order_dispatch(actor=h.command, order=h.new_order(title="本局旧单"), lead_unit=h.d1)
+    helped = s.order_dispatch(
+        actor=h.command, order=h.new_order(title="协办新单"), lead_unit=h.d2, co_units=[h.d1]
+    )
+    other = s.order_dispatch(actor=h.command, order=h.new_order(title="别局的单"), lead_unit=h.d2)
+    s.order_dispatch(actor=h.command, order=h.new_order(title="本局在办"), lead_unit=h.d1)
+    now = timezone.now()
+    for order, days_ago in ((led, 3), (helped, 1), (other, 2)):
+        WorkOrder.objects.filter(pk=order.pk).update(
+            state=State.CLOSED, closed_at=now - datetime.timedelta(days=days_ago)
+        )
+    client.force_login(h.handler)
+    body = text(client.get(reverse("order-inbox"), {"tab": "closed"}))
+    assert "本局在办" not in body and "别局的单" not in body
+    assert body.index("协办新单") < body.index("本局旧单")

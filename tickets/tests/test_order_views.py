@@ -410,3 +410,60 @@ def test_htmx_row_dispatch_shows_the_outcome_in_the_row(client, hotline):
     assert "This cannot be done while the order is “Dispatched”." in text_of(r)
     r = post(client, hotline.command, hotline.new_order(), "dispatch", {"_row": "board"}, **HTMX)
     assert "Nothing was changed." in text_of(r)
+
+
+# --- The caller's full number and the action forms' element ids -------------------------------
+
+
+def test_caller_phone_reveal_is_logged_and_listed(client, hotline):
+    h = hotline
+    order = s.order_dispatch(
+        actor=h.command, order=h.new_order(caller_phone="13912345678"), lead_unit=h.d1
+    )
+    url = reverse("order-caller-phone", args=[order.pk])
+    body = text_of(page(client, h.handler, order))
+    assert url in body and "13912345678" not in body
+    client.force_login(h.handler)
+    r = client.post(url, **HTMX)
+    assert '<span class="mono revealed" id="caller-phone">13912345678</span>' in text_of(r)
+    client.force_login(h.command)
+    r = client.post(url, follow=True)
+    assert "Full number: 13912345678 (this view was logged)" in text_of(r)
+    assert list(order.phone_reveals.order_by("at").values_list("user", flat=True)) == [
+        h.handler.pk,
+        h.command.pk,
+    ]
+    # The page lists who saw it, still masked.
+    body = text_of(page(client, h.supervisor, order))
+    assert "139****5678" in body and "13912345678" not in body
+    name = h.handler.get_full_name() or h.handler.username
+    assert f"Revealed by {name} at" in body
+    assert url not in body  # no button for the supervisor
+
+
+def test_caller_phone_reveal_refused_to_others_and_never_on_get(client, hotline):
+    h = hotline
+    order = s.order_dispatch(
+        actor=h.command, order=h.new_order(caller_phone="13912345678"), lead_unit=h.d2
+    )
+    url = reverse("order-caller-phone", args=[order.pk])
+    for user in (h.supervisor, h.admin, h.handler):  # h.handler handles D1, not the lead D2
+        client.force_login(user)
+        r = client.post(url)
+        assert r.status_code in (403, 404), user.username
+        assert "13912345678" not in text_of(r)
+    client.force_login(h.command)
+    assert client.get(url).status_code == 405
+    body = text_of(page(client, h.command, order))
+    assert "13912345678" not in body
+    assert not order.phone_reveals.exists()
+
+
+def test_action_forms_have_their_own_element_ids(client, hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1)
+    body = text_of(page(client, h.handler, order))  # accept (note) and return (reason)
+    assert 'id="id_note"' not in body and 'id="id_reason"' not in body
+    assert 'for="id_accept_note"' in body and 'id="id_accept_note"' in body
+    assert 'for="id_return_reason"' in body and 'id="id_return_reason"' in body
+    assert 'name="note"' in body and 'name="reason"' in body  # names unchanged

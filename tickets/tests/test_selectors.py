@@ -49,7 +49,8 @@ def test_unit_inbox_with_constant_queries(hotline, django_assert_num_queries):
     s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d2, co_units=[h.d1])
     s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d2)
     h.handler = type(h.handler).objects.get(pk=h.handler.pk)
-    with django_assert_num_queries(2):  # the roles, then the inbox
+    # The roles, the user's units, the inbox, then its rows' lead units and villages.
+    with django_assert_num_queries(5):
         rows = [(o.number, str(o.lead_unit), o.category.name) for o in unit_inbox(user=h.handler)]
     assert len(rows) == 4
 
@@ -60,7 +61,8 @@ def test_dispatch_board_views_and_counts(hotline, django_assert_num_queries):
     s.order_dispatch(actor=h.command, order=waiting[0], lead_unit=h.d1)
     WorkOrder.objects.filter(pk=waiting[0].pk).update(overdue=True)
     command = type(h.command).objects.get(pk=h.command.pk)
-    with django_assert_num_queries(2):
+    # The roles, the orders, their villages (no lead units yet: none is dispatched).
+    with django_assert_num_queries(3):
         new = [(o.number, o.category.parent) for o in dispatch_board(user=command, town=h.town)]
     assert len(new) == 2
     overdue = dispatch_board(user=command, town=h.town, view="overdue")

@@ -382,7 +382,13 @@ def test_two_dispatchers_at_once_one_wins(hotline, role_users):
     winners = [v for v in results.values() if not isinstance(v, Exception)]
     losers = [v for v in results.values() if isinstance(v, WrongState)]
     assert len(winners) == 1 and len(losers) == 1
-    assert "Someone else already acted" in losers[0].messages[0]
+    # Told either way: "someone else already acted" when both read the order before either
+    # wrote, or the order's new state when the loser's thread only starts after the winner's
+    # commit (a busy machine schedules the threads as it likes).
+    assert (
+        "Someone else already acted" in losers[0].messages[0]
+        or "while the order is “Dispatched”" in losers[0].messages[0]
+    )
     order.refresh_from_db()
     assert order.lead_unit_id == winners[0]
     assert order.timeline.filter(action=Action.DISPATCH).count() == 1

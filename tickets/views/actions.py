@@ -67,6 +67,14 @@ class Act:
     run: Callable[..., str]
     primary: bool = False
 
+    def make_form(self, data, files, *, order, user, roles) -> djforms.Form:
+        """The action's form with element ids of its own ("id_accept_note"): the order page
+        shows several forms at once, and each label must point at its own form's field. The
+        field names stay plain ("note"), as the board's and the inbox's row buttons post them."""
+        form = self.form(data, files, order=order, user=user, roles=roles)
+        form.auto_id = f"id_{self.name.replace('-', '_')}_%s"
+        return form
+
 
 def _units(order: WorkOrder):
     return selectors.units_of_town(town=order.town)

@@ -47,8 +47,7 @@ from grids.models import Village
 
 from ..models import Category, State, Urgency, WorkOrder
 from ..selectors import API_SOURCES, api_client_for_token, api_order_for_client
-from ..services import UpstreamConflict, order_create
-from ..services.intake import _clean_intake
+from ..services import UpstreamConflict, order_create, order_intake_check
 from ..worktime import TZ
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -283,7 +282,7 @@ def order_create_view(request, client):
             # Not also "give both or neither" for a position whose half was unreadable.
             cleaned["lat"] = cleaned["lng"] = None
         try:
-            _clean_intake(town=client.town, data=cleaned)
+            order_intake_check(town=client.town, data=cleaned)
         except ValidationError as exc:
             errors = {**_service_errors(exc), **errors}
         return _errors(errors, 400)

@@ -11,8 +11,8 @@ from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors
-from ..models import OPEN_STATES, State
-from ._common import Page, page_number, query_without
+from ..models import OPEN_STATES, UNIT_DONE_STATES, State
+from ._common import PAGE_SIZE, Page, page_number, query_without
 
 # tab -> the states it lists
 TABS = {
@@ -20,7 +20,7 @@ TABS = {
     "in_hand": (State.ACCEPTED, State.IN_PROGRESS, State.REWORK),
     "answered": (State.REPLIED, State.REVIEWED, State.CALLED_BACK),
     "open": OPEN_STATES,
-    "closed": (State.CLOSED, State.RETURNED, State.DUPLICATE),
+    "closed": UNIT_DONE_STATES,
 }
 
 
@@ -33,8 +33,11 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "open"
     units = list(selectors.handler_units(user=request.user).select_related("department", "village"))
-    orders = selectors.unit_inbox(user=request.user, states=TABS[tab])
-    page = Page.of(orders, page_number(request.GET))
+    number = page_number(request.GET)
+    orders = selectors.unit_inbox(
+        user=request.user, states=TABS[tab], units=units, upto=number * PAGE_SIZE + 1
+    )
+    page = Page.of(orders, number)
     context = {
         "tab": tab,
         "page": page,

@@ -80,7 +80,7 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
     for act in ACTS:
         if not act.offered(order, roles):
             continue
-        form = bound.get(act.name) or act.form(None, None, order=order, user=user, roles=roles)
+        form = bound.get(act.name) or act.make_form(None, None, order=order, user=user, roles=roles)
         actions.append(
             {
                 "act": act,
@@ -100,6 +100,9 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
         "meetings": list(selectors.meetings_of_order(order=order)),
         "actions": actions,
         "roles": roles,
+        "can_reveal_phone": bool(order.caller_phone)
+        and services.may_reveal_caller_phone(user, order),
+        "phone_reveals": list(selectors.phone_reveals_of_order(order=order)),
         "can_score": roles.supervisor
         and order.first_replied_at is not None
         and order.lead_unit_id is not None
@@ -107,6 +110,26 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
         and order.state != State.DUPLICATE,
         "now": timezone.now(),
     }
+
+
+@require_POST
+@login_required
+def order_caller_phone(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Show the caller's full number, after logging who saw it. POST, so no prefetch or
+    crawler reveals anything, and the log has exactly one row per click. Refused (403) to
+    anyone but the command centre and the lead unit's handlers."""
+    require_capability(request.user, Capability.VIEW_TICKETS)
+    order = order_or_404(request.user, pk)
+    if not order.caller_phone:
+        raise Http404
+    services.order_caller_phone_reveal(actor=request.user, order=order)
+    if request.htmx:
+        return render(request, "tickets/order_detail.html#caller-phone", {"order": order})
+    messages.info(
+        request,
+        _("Full number: %(value)s (this view was logged)") % {"value": order.caller_phone},
+    )
+    return redirect("order-detail", pk=order.pk)
 
 
 @require_GET
@@ -154,7 +177,7 @@ def order_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
     order = order_or_404(request.user, pk)
     in_row = request.htmx and request.POST.get("_row") in ("board", "inbox")
     roles = Roles.of(request.user, order)
-    form = act.form(request.POST, request.FILES, order=order, user=request.user, roles=roles)
+    form = act.make_form(request.POST, request.FILES, order=order, user=request.user, roles=roles)
     back = _safe_next(request) or reverse("order-detail", args=[order.pk])
     if not form.is_valid():
         if in_row:
