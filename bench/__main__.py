@@ -365,6 +365,12 @@ def main(argv: list[str]) -> int:
             rows += measure_scale("100x", args)
         # Last: it grows the demo town to a million work orders (bench/workorders.py).
         rows += workorders.measure(db, args, DEMO_TOWN_CODE)
+    except BaseException:
+        # A run takes many minutes: keep what was measured before the step that failed.
+        if rows:
+            print(harness.format_table(rows))
+            say("the run stopped early; the rows above were measured before it did")
+        raise
     finally:
         from django.conf import settings
         from django.db import connections
