@@ -46,7 +46,10 @@ def _libpq_env(database: str) -> dict[str, str]:
 def _database_url(name: str) -> str:
     params = _params()
     auth = params.get("user", "") + (f":{params['password']}" if params.get("password") else "")
-    return f"postgres://{auth}@{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{name}"
+    host = str(params.get("host", "127.0.0.1"))
+    if host.startswith("/"):  # the embedded server's socket folder (see huaisi.devstack)
+        return f"postgres://{auth}@{host.replace('/', '%2F')}/{name}"
+    return f"postgres://{auth}@{host}:{params.get('port', 5432)}/{name}"
 
 
 def _row_counts(conn) -> dict[str, int]:

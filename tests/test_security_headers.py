@@ -30,7 +30,10 @@ def production(args: list[str], **extra: str) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}
+        # The browser tests' live server sets DJANGO_ALLOW_ASYNC_UNSAFE in this process (for
+        # Playwright's event loop); production never has it, and check --deploy rejects it.
+        if k
+        not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(PRODUCTION_LIKE, DJANGO_SETTINGS_MODULE="huaisi.settings", **extra)
     return subprocess.run(
