@@ -18,4 +18,7 @@ class HuaisiConfig(AppConfig):
     name = "huaisi"
     verbose_name = _("Huaisi platform")
     # Apps list their pages here; the navigation context processor gathers them in app order.
-    nav_items = (NavItem(_("Home"), "home"),)
+    nav_items = (
+        NavItem(_("Home"), "home"),
+        NavItem(_("Audit trail"), "audit-list", "view_audit"),
+    )

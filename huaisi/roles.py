@@ -81,6 +81,7 @@ class Capability(models.TextChoices):
     MANAGE_WISHES = "manage_wishes", _("Record residents' micro-wishes and their feedback")
     CLAIM_WISHES = "claim_wishes", _("Claim and fulfil micro-wishes for a team")
     MANAGE_PROJECTS = "manage_projects", _("Maintain livelihood projects and their decisions")
+    VIEW_AUDIT = "view_audit", _("Browse the audit trail of changes")
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -216,6 +217,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Capability.CLAIM_WISHES: frozenset({RoleKind.VOLUNTEER_LEADER}),
     Capability.MANAGE_PROJECTS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
+    # Who changed what across the town: for the town administrator only.
+    Capability.VIEW_AUDIT: frozenset({RoleKind.TOWN_ADMIN}),
 }
 
 # The kinds a role may put on the roster inside its own scope. Town roles (administrator,

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import views, views_audit
 from .auth import ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -28,5 +28,6 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("public/", include("volunteers.public_urls")),
+    path("audit/", views_audit.audit_list, name="audit-list"),
     path("admin/", admin.site.urls),
 ]

@@ -268,6 +268,8 @@ TICKET_IN_G12 = {
 # url name -> (path builder taking the `area` fixture, expected status per role)
 MATRIX = {
     "home": (lambda a: "/", expect(200)),
+    # The audit trail (huaisi/views_audit.py): the town administrator only.
+    "audit-list": (lambda a: "/audit/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
     # No worker runs in this test, so the health check honestly reports 503 for everyone.
     "healthz": (lambda a: "/healthz", expect(503, anonymous=503, superuser=503)),
     # Logged-in users are sent on from the log-in page.
