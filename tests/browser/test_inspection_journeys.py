@@ -104,6 +104,9 @@ def test_a_reported_finding_reaches_the_dispatch_board(
     _open_form(page, url)
     _fill(page, zh, place="北圩田埂", finding_type="straw_burning", outcome="report")
     page.click("#inspection-form button[type=submit]")
+    # "Everything is sent." also shows before the form goes out (an empty outbox): wait for the
+    # sent inspection's link, which appears only once the server has stored it.
+    expect(page.locator("#outbox-list a")).to_have_count(1, timeout=15_000)
     expect(page.locator("#outbox-count")).to_have_text(zh("Everything is sent."), timeout=15_000)
 
     inspection = Inspection.objects.get()
