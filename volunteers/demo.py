@@ -39,7 +39,7 @@ from .models import (
     Volunteer,
     Wish,
 )
-from .services.activities import activity_confirm
+from .services.activities import activity_confirm_within
 
 SERVICE_CYCLE = [
     ServiceType.GENERAL,
@@ -328,11 +328,11 @@ def seed(*, town: Town, options: dict, progress) -> dict:
     progress("volunteers", 3, 5)
 
     # A few of the waiting activities confirmed through the real service: their resident
-    # volunteers' households get pending point entries, as in real use. (Unwrapped: the seed
-    # already runs inside one transaction.)
+    # volunteers' households get pending point entries, as in real use (joining the seed's
+    # transaction).
     waiting = [a for a in activities if a.status == Activity.Status.LOGGED and a.team.leader_id]
     for activity in waiting[: max(1, len(waiting) // 3)]:
-        activity_confirm.__wrapped__(activity=activity, by=activity.team.leader)
+        activity_confirm_within(activity=activity, by=activity.team.leader)
 
     photo = _picture((40, 110, 170), "Huaisi volunteers")
     for activity in [a for a in activities if a.status == Activity.Status.CONFIRMED][::25]:

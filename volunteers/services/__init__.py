@@ -4,6 +4,7 @@ for the invariants it keeps). Views, tasks and the demo import from here."""
 from ._common import acts_for_team, acts_in_village
 from .activities import (
     activity_confirm,
+    activity_confirm_within,
     activity_log,
     certificate_issue,
     confirmed_hours,
@@ -29,6 +30,7 @@ from .wishes import wish_claim, wish_close, wish_fulfil, wish_record
 __all__ = [
     "TEAM_FIELDS",
     "activity_confirm",
+    "activity_confirm_within",
     "activity_log",
     "acts_for_team",
     "acts_for_town",

@@ -217,8 +217,7 @@ def _basis(activity: Activity, participation: Participation) -> str:
     }
 
 
-@transaction.atomic(durable=True)
-def activity_confirm(*, activity: Activity, by) -> Activity:
+def _activity_confirm(*, activity: Activity, by) -> Activity:
     """Confirm an activity's hours (compare-and-set logged → confirmed), and in the same
     transaction propose a household point entry (rule "volunteer service") for each
     participant who is a resident. The entry waits for the assessment group like any other;
@@ -260,6 +259,12 @@ def activity_confirm(*, activity: Activity, by) -> Activity:
         )[:500]
         participation.save(update_fields=["point_entry", "points_note"])
     return activity
+
+
+# Views call `activity_confirm` (its own durable transaction); a caller already inside one (the
+# demo seed) calls `activity_confirm_within`, which joins it.
+activity_confirm = transaction.atomic(durable=True)(_activity_confirm)
+activity_confirm_within = transaction.atomic(_activity_confirm)
 
 
 def confirmed_hours(*, volunteer: Volunteer, start=None, end=None) -> Decimal:
