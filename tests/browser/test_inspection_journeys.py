@@ -167,3 +167,17 @@ def test_inspection_pages_fit_phone_and_desktop(page, url, login, staff, area, s
         screenshot(page, name)
         layout = page.evaluate(OVERFLOW_REPORT)
         assert layout["scrollWidth"] <= layout["viewportWidth"], (path, layout["culprits"])
+
+
+def test_the_village_clerk_sets_the_visit_targets(page, url, login, staff, area, zh, screenshot):
+    households(area.m111, 4, care_every=2)
+    login(page, staff[RoleKind.VILLAGE_CLERK])
+    page.goto(url(f"/areas/grids/{area.g11.pk}/coverage/"))
+    page.get_by_text(zh("Change the visit targets")).click()
+    page.fill("#id_every_days", "60")
+    page.fill("#id_care_every_days", "14")
+    page.click(".target-edit button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text(area.g11.name)
+    assert "60" in page.locator("p.help").first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "inspection-coverage-targets")
