@@ -153,6 +153,20 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"]["HOST"]))
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Server-side parameter binding lets psycopg prepare the statements a connection runs again
+# and again (the user, the roles, a page's list): PostgreSQL then plans each once per
+# connection instead of on every request, which is most of the cost of a short query with
+# joins (1.5 ms planning against 0.1 ms executing for the role lookup of every signed-in page).
+# Behind a transaction-pooling PgBouncer older than 1.21, set DB_PREPARED_STATEMENTS=false.
+# huaisi/dbcursor.py keeps django-pghistory's audit context working with it.
+if env_bool("DB_PREPARED_STATEMENTS", True):
+    from huaisi.dbcursor import Cursor as _ServerBindingCursor
+
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        cursor_factory=_ServerBindingCursor,
+        prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 2),
+    )
 
 REDIS_URL = env_required(
     "REDIS_URL",

@@ -40,6 +40,8 @@ DEFAULT_IS_RIGHT = {
     "HUAISI_LOCALE_DIR": "for the catalogue test only; the image compiled /app/locale",
     "HEALTHZ_CELERY_TIMEOUT_MS": "1.5 s is long enough for a worker on the same network",
     "SECURE_HSTS_PRELOAD": "opt-in: preloading is the domain owner's decision",
+    "DB_PREPARED_STATEMENTS": "compose connects straight to postgres, where they are safe",
+    "DB_PREPARE_THRESHOLD": "prepare a statement on its second run in a connection",
 }
 
 # Stand-ins for what the operator must supply, used to expand ${VAR:?...} references.

@@ -104,6 +104,34 @@ class TestVisibleTo:
             list(visible_to(user, Village.objects.all()))
             user_can(user, Capability.EXPORT_AREAS)
 
+    def test_the_role_lookup_of_every_request_equals_the_roster(self, role_users, area):
+        # grants_for reads the roles with one hand-written query; it must give what the roster
+        # (roles_in_force, the ORM) gives, for every kind of scope, ended and future roles too.
+        from huaisi.access import _ANCESTOR_IDS, role_rows
+
+        user = make_user("many_hats", kind=RoleKind.ASSESSOR, scope=area.v2)
+        role_assign(user=user, kind=RoleKind.DEPARTMENT_HANDLER, scope=area.d2)
+        role_end(
+            role=role_assign(
+                user=user,
+                kind=RoleKind.VOLUNTEER_LEADER,
+                scope=area.v1,
+                starts_on=datetime.date(2025, 1, 1),
+            ),
+            ends_on=datetime.date(2025, 6, 30),
+        )
+        users = [*role_users.values(), user]
+        for on in (datetime.date(2025, 6, 30), datetime.date(2025, 7, 1), datetime.date.today()):
+            for someone in users:
+                expected = list(
+                    roles_in_force(on=on)
+                    .filter(user=someone)
+                    .order_by("pk")
+                    .values("kind", *_ANCESTOR_IDS)
+                )
+                assert role_rows(user_id=someone.pk, on=on) == expected
+        assert len(role_rows(user_id=user.pk, on=datetime.date.today())) == 2
+
 
 @pytest.mark.django_db
 class TestRoster:
