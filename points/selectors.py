@@ -4,8 +4,10 @@ page needs in a fixed number of queries."""
 
 import datetime
 import hmac
+import logging
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -31,7 +33,13 @@ from .models import (
     StockReceipt,
     Store,
 )
-from .services._common import month_end, month_start, next_month
+from .services._common import (
+    STANDINGS_SECONDS,
+    month_end,
+    month_start,
+    next_month,
+    standings_key,
+)
 
 ENTRY_RELATED = ("household__microgrid__grid__village", "rule", "recorded_by", "reviewed_by")
 
@@ -135,7 +143,9 @@ def account_get_by_card(*, passbook_number: str, token: str) -> PointsAccount | 
 # --- Household view: kiosk and statement ------------------------------------------------------
 
 
-LIVE_RANK_SQL = """
+logger = logging.getLogger(__name__)
+
+STANDINGS_SQL = """
     WITH pool AS (
         SELECT h.id AS household_id, COALESCE(SUM(e.points), 0) AS points
         FROM households_household h
@@ -146,30 +156,42 @@ LIVE_RANK_SQL = """
         WHERE g.village_id = %(village)s AND h.pact_signed_on <= %(month_end)s
           AND (h.status = 'active' OR e.id IS NOT NULL)
         GROUP BY h.id
-    ), ranked AS (
-        SELECT household_id, points, RANK() OVER (ORDER BY points DESC) AS rank,
-               COUNT(*) OVER () AS ranked
-        FROM pool
     )
-    SELECT points, rank, ranked FROM ranked WHERE household_id = %(household)s
+    SELECT household_id, points, RANK() OVER (ORDER BY points DESC) AS rank FROM pool
 """
+
+
+def village_standings(*, village_id: int, month: datetime.date) -> dict[int, tuple[int, int]]:
+    """{household id: (points, rank)} of every pact household of the village for `month`,
+    live (as the published ranking would be now), shared through Redis for up to
+    STANDINGS_SECONDS and dropped when an approval commits (services._common)."""
+    key = standings_key(village_id=village_id, month=month)
+    try:
+        standings = cache.get(key)
+    except Exception:  # Redis down: read them from the database
+        standings = None
+    if standings is not None:
+        return standings
+    with connection.cursor() as cursor:
+        cursor.execute(
+            STANDINGS_SQL, {"month": month, "month_end": month_end(month), "village": village_id}
+        )
+        standings = {household: (points, rank) for household, points, rank in cursor}
+    try:
+        cache.set(key, standings, STANDINGS_SECONDS)
+    except Exception:  # Redis down: the next visit reads them again
+        logger.warning("could not cache the standings of village %s", village_id, exc_info=True)
+    return standings
 
 
 def month_points_and_rank(*, household: Household, village_id: int, month: datetime.date):
     """(points, rank, households ranked) in the village for `month`, live (as the published
-    ranking would be now); rank None for a household not ranked (no pact)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            LIVE_RANK_SQL,
-            {
-                "month": month,
-                "month_end": month_end(month),
-                "village": village_id,
-                "household": household.pk,
-            },
-        )
-        row = cursor.fetchone()
-    return row if row else (0, None, None)
+    ranking would be now); (0, None, None) for a household not ranked (no pact)."""
+    standings = village_standings(village_id=village_id, month=month)
+    if household.pk not in standings:
+        return 0, None, None
+    points, rank = standings[household.pk]
+    return points, rank, len(standings)
 
 
 @dataclass
@@ -191,7 +213,8 @@ def household_points(
     """What the kiosk shows a household: balance, this month's points and live rank in the
     village, the latest entries with their basis (pending and rejected ones too: each
     household is told every addition and deduction and why), recent baskets and the goods
-    the village supermarket offers. Six queries whatever the data. No ID or phone numbers
+    the village supermarket offers. Six queries whatever the data (five while the
+    village's standings are cached). No ID or phone numbers
     are read."""
     account = PointsAccount.objects.select_related("household__microgrid__grid__village").get(
         pk=account_id

@@ -30,6 +30,7 @@ from ._common import (
     acts_in,
     advisory_lock,
     clean_key,
+    forget_standings,
     month_start,
     next_month,
     replayed_with_other_content,
@@ -436,6 +437,8 @@ def entry_approve(*, entry: Entry, reviewer) -> Entry:
     if updated != 1:
         raise ValidationError(_("Someone reviewed this entry at the same moment. Reload the page."))
     PointsAccount.objects.filter(pk=account.pk).update(balance=F("balance") + current.points)
+    village_id = entry.household.microgrid.grid.village_id
+    transaction.on_commit(lambda: forget_standings(village_id=village_id, month=month))
     current.refresh_from_db()
     return current
 

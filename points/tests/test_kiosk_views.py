@@ -16,6 +16,7 @@ from huaisi.privacy import mask_id_number, mask_phone
 from huaisi.roles import RoleKind
 from points import services
 from points.models import PointsAccount
+from points.services._common import month_start, standings_key
 from points.tests.conftest import earn, key, last_month, new_household, record
 from points.views import kiosk
 
@@ -75,6 +76,36 @@ def test_passbook_and_pin_open_the_household_page(client, account, area, rules, 
     # Not a Django log-in: staff pages stay closed.
     assert "_auth_user_id" not in client.session
     assert client.get("/").status_code == 302
+
+
+def test_the_village_standings_are_shared_and_an_approval_updates_them(
+    client,
+    account,
+    area,
+    rules,
+    staff,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    # Every kiosk session of the village reads one cached copy of this month's standings, and
+    # an approval that moves a household is on the next page at once, not a minute later.
+    rival = new_household(area.m111)
+    earn(rival, rules["mediation"], staff)
+    earn(account.household, rules["mediation"], staff)
+    sign_in(client, account, area.v1)
+    month = month_start(timezone.localdate())
+    cache.delete(standings_key(village_id=area.v1.pk, month=month))
+    first = client.get(reverse("kiosk-household")).content.decode()
+    assert re.search(r'data-testid="rank">1<', first)  # tied at 10: both first
+    with django_assert_num_queries(5):  # one fewer than the first visit: no ranking query
+        html = client.get(reverse("kiosk-household")).content.decode()
+    assert re.search(r'data-testid="rank">1<', html)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        earn(rival, rules["mediation"], staff)
+    html = client.get(reverse("kiosk-household")).content.decode()
+    assert re.search(r'data-testid="month-points">10<', html)
+    assert re.search(r'data-testid="rank">2<', html)  # the rival now has 20
 
 
 def test_a_wrong_pin_says_so_and_changes_nothing(client, account, area):
