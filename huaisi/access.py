@@ -177,12 +177,59 @@ def get_for_user(user, queryset: QuerySet, *, pk, capability: str | None = None)
         obj = visible_to(user, queryset).get(pk=pk)
     except queryset.model.DoesNotExist:
         raise Http404 from None
-    if (
-        capability
-        and not visible_to(user, queryset.filter(pk=obj.pk), capability=capability).exists()
-    ):
+    if capability and not may_see(user, obj, capability=capability, queryset=queryset):
         raise PermissionDenied
     return obj
+
+
+def _loaded_area(obj: Model) -> dict[Level, int | None] | None:
+    """`ancestors_of(obj)` when every related row on the way is already loaded (a null
+    foreign key gives None), else None: reading them would cost a query per hop."""
+    found: dict[Level, int | None] = {}
+    for level, path in obj.area_paths.items():
+        if path == "pk":
+            found[level] = obj.pk
+            continue
+        *hops, last = path.split("__")
+        target = obj
+        for hop in hops:
+            if target is None:
+                break
+            if not target._meta.get_field(hop).is_cached(target):
+                return None
+            target = getattr(target, hop)
+        found[level] = None if target is None else getattr(target, f"{last}_id")
+    return found
+
+
+def _grant_covers(grant: Grant, area: dict[Level, int | None]) -> bool:
+    """`_grant_filter` applied to one row in memory: the same level is compared."""
+    if grant.level == Level.DEPARTMENT:
+        return (
+            Level.DEPARTMENT in area and area[Level.DEPARTMENT] == grant.ancestors[Level.DEPARTMENT]
+        )
+    reachable = AREA_LEVELS[: AREA_LEVELS.index(grant.level) + 1]
+    if grant.level != Level.TOWN:
+        reachable = reachable[1:]
+    for level in reversed(reachable):
+        if level in area:
+            return area[level] is not None and area[level] == grant.ancestors[level]
+    return False
+
+
+def may_see(user, obj: Model, *, capability: str, queryset: QuerySet | None = None) -> bool:
+    """Whether `obj` is among `visible_to(user, …, capability=capability)`. Decided from the
+    grants in memory when the row's areas are loaded (no query), else by one EXISTS."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    area = _loaded_area(obj)
+    if area is None:
+        queryset = queryset if queryset is not None else type(obj)._default_manager.all()
+        return visible_to(user, queryset.filter(pk=obj.pk), capability=capability).exists()
+    allowed = CAPABILITIES[capability]
+    return any(grant.kind in allowed and _grant_covers(grant, area) for grant in grants_for(user))
 
 
 def ancestors_of(obj: Model) -> dict[Level, int]:

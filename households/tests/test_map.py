@@ -334,9 +334,10 @@ def test_marker_category_priority():
     ]
 
 
-# The user (the session comes from the cache), their roles, the area, the capability check on it, its
-# child areas and the houses with their tags and households: the same for any number of houses.
-GRID_DATA_QUERIES = 6
+# The user (the session comes from the cache), their roles, the area (its capability check is
+# decided from the roles in memory), its child areas and the houses with their tags and
+# households: the same for any number of houses.
+GRID_DATA_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [5, 50])

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from conftest import make_user
 from grids.models import Department, Grid, MicroGrid, Village
-from huaisi.access import get_for_user, user_can, visible_to
+from huaisi.access import get_for_user, may_see, user_can, visible_to
 from huaisi.models import Role
 from huaisi.roles import Capability, RoleKind
 from huaisi.selectors import roles_in_force
@@ -131,6 +131,35 @@ class TestVisibleTo:
                 )
                 assert role_rows(user_id=someone.pk, on=on) == expected
         assert len(role_rows(user_id=user.pk, on=datetime.date.today())) == 2
+
+    def test_may_see_decides_in_memory_as_visible_to_does_in_sql(
+        self, role_users, area, django_assert_num_queries
+    ):
+        # get_for_user's capability check and the pages' "may edit" links read the grants in
+        # memory when the row's areas are loaded; they must agree with the SQL filter.
+        from households.models import Household
+        from households.tests.factories import HouseholdFactory
+
+        for microgrid in (area.m111, area.m211):
+            HouseholdFactory(microgrid=microgrid)
+        households = list(Household.objects.select_related("microgrid__grid__village"))
+        grids = list(Grid.objects.select_related("village"))
+        for user in role_users.values():
+            for capability in (Capability.VIEW_RESIDENTS, Capability.EDIT_RESIDENTS):
+                for rows, model in ((households, Household), (grids, Grid)):
+                    expected = set(
+                        visible_to(user, model.objects.all(), capability=capability).values_list(
+                            "pk", flat=True
+                        )
+                    )
+                    with django_assert_num_queries(0):
+                        seen = {row.pk for row in rows if may_see(user, row, capability=capability)}
+                    assert seen == expected, (user.username, capability, model.__name__)
+        # Without its areas loaded, a row costs one EXISTS instead of a query per hop.
+        bare = Household.objects.get(pk=households[0].pk)
+        leader = role_users[RoleKind.GRID_LEADER]
+        with django_assert_num_queries(1):
+            may_see(leader, bare, capability=Capability.VIEW_RESIDENTS)
 
 
 @pytest.mark.django_db
