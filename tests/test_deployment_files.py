@@ -42,6 +42,7 @@ DEFAULT_IS_RIGHT = {
     "SECURE_HSTS_PRELOAD": "opt-in: preloading is the domain owner's decision",
     "DB_PREPARED_STATEMENTS": "compose connects straight to postgres, where they are safe",
     "DB_PREPARE_THRESHOLD": "prepare a statement on its second run in a connection",
+    "DB_JIT": "off: the JIT compiler costs pages more than it saves",
 }
 
 # Stand-ins for what the operator must supply, used to expand ${VAR:?...} references.
