@@ -27,6 +27,11 @@ RUN groupadd --system --gid 10001 huaisi \
 
 WORKDIR /app
 
+# The CJK font the monthly town report's PDF is set in (REPORT_FONT_PATH, settings.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies from pyproject.toml (`pip install .`, no dev extras), in a layer of their own
 # that is rebuilt only when pyproject.toml changes. Only pyproject.toml is present here, so
 # the wheel built is empty; it is uninstalled again because the code runs from /app

@@ -227,7 +227,9 @@ def points_figures(*, area: dict, month: datetime.date, end: datetime.date) -> d
 
 
 def volunteer_figures(*, area: dict, month: datetime.date, end: datetime.date) -> dict:
-    """Confirmed volunteer hours on activities dated this month, in all and by village."""
+    """Confirmed volunteer hours on activities dated this month, in all and by village; the
+    volunteers who served; the confirmed activities of the month (the activity list's count,
+    with or without hours on them)."""
     participations = in_area(
         Participation.objects.filter(
             activity__status=Activity.Status.CONFIRMED,
@@ -243,15 +245,17 @@ def volunteer_figures(*, area: dict, month: datetime.date, end: datetime.date) -
         .annotate(hours=Sum("hours"))
     }
     done = participations.aggregate(
-        hours=Sum("hours"),
-        volunteers=Count("volunteer", distinct=True),
-        activities=Count("activity", distinct=True),
+        hours=Sum("hours"), volunteers=Count("volunteer", distinct=True)
     )
+    activities = in_area(
+        Activity.objects.filter(status=Activity.Status.CONFIRMED, date__gte=month, date__lt=end),
+        area,
+    ).count()
     hours = done["hours"] or Decimal(0)
     return {
         "hours": float(hours),
         "volunteers": done["volunteers"],
-        "activities": done["activities"],
+        "activities": activities,
         "by_village": [
             {"id": v["pk"], "name": v["name"], "hours": by_village.get(v["pk"], 0.0)}
             for v in _villages(area).values("pk", "name")

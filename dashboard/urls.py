@@ -12,4 +12,5 @@ urlpatterns = [
 urlpatterns += [
     path("reports/", views.report_list, name="town-report-list"),
     path("reports/<int:pk>/", views.report_detail, name="town-report-detail"),
+    path("reports/<int:pk>/pdf/", views.report_pdf, name="town-report-pdf"),
 ]

@@ -9,7 +9,9 @@ an area outside their scope gets 404, as if it did not exist.
 """
 
 import json
+import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -30,7 +32,9 @@ from huaisi.views import HtmxHttpRequest
 from tickets.models import OPEN_STATES, State
 from volunteers.models import Project, Wish
 
-from . import selectors, services
+from . import pdf, selectors, services
+
+logger = logging.getLogger(__name__)
 
 TOWN_KINDS = frozenset({RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE, RoleKind.SUPERVISOR})
 DASHBOARD_KINDS = CAPABILITIES[Capability.VIEW_DASHBOARD]
@@ -77,27 +81,53 @@ def _url(name: str, **params) -> str:
     return reverse(name) + (f"?{urlencode(params)}" if params else "")
 
 
+def _may_open(user) -> dict[str, bool]:
+    """Which lists behind the panels the user may open (a panel they may not open shows its
+    number without a link). From the user's roles, already read: no query."""
+    town_tickets = user.is_superuser or any(
+        g.kind in TOWN_KINDS and g.kind in CAPABILITIES[Capability.VIEW_TICKETS]
+        for g in grants_for(user)
+    )
+    return {
+        "board": user_can(user, Capability.DISPATCH_TICKETS),
+        "orders": user_can(user, Capability.VIEW_TICKETS),
+        "inspections": user_can(user, Capability.VIEW_INSPECTIONS),
+        "units": town_tickets,
+        "points": user_can(user, Capability.VIEW_POINTS),
+        "volunteers": user_can(user, Capability.VIEW_VOLUNTEERS),
+        "residents": user_can(user, Capability.VIEW_RESIDENTS),
+    }
+
+
 def _present(figures: dict, user) -> dict:
-    """Labels in the reader's language and the link behind each number."""
+    """Labels in the reader's language and the link behind each number: the list it counts,
+    with the filters that make the list's count the number (the area, the day or the month
+    of the figures, the status)."""
     area = figures["area"]
-    village = area[Level.VILLAGE]
     at_town = area["level"] == Level.TOWN
-    can_board = user_can(user, Capability.DISPATCH_TICKETS)
+    # The lists' own area filters: a grid's screen asks for its grid and village.
+    where = {"village": area[Level.VILLAGE], "grid": area[Level.GRID]}
+    generated = parse_datetime(figures["generated_at"])
+    day = timezone.localdate(generated) if generated else timezone.localdate()
+    month = figures["month"]
+    may = _may_open(user)
+
+    def link(list_name: str, name: str, **params) -> str | None:
+        return _url(name, **params) if may[list_name] else None
+
     orders = figures["orders"]
     state_labels = dict(State.choices)
-    if can_board:
-        board = {
-            view: _url("order-board", view=view, village=village)
-            for view in ("new", "overdue", "due_soon", "open")
-        }
-    else:
-        # Without the board: the order list (open ones by state) or the unit's inbox.
-        inbox = reverse("order-inbox") if user_can(user, Capability.HANDLE_TICKETS) else None
-        board = dict.fromkeys(
-            ("new", "overdue", "due_soon", "open"), inbox or reverse("order-list")
-        )
+    board = {
+        view: link("board", "order-board", view=view, **where)
+        or link("orders", "order-list", view=view, **where)
+        for view in ("new", "overdue", "due_soon", "open")
+    }
     states = [
-        {**row, "label": state_labels[row["state"]], "url": _url("order-list", state=row["state"])}
+        {
+            **row,
+            "label": state_labels[row["state"]],
+            "url": link("orders", "order-list", state=row["state"], **where),
+        }
         for row in orders["by_state"]
     ]
     open_states = [row for row in states if row["state"] in OPEN_STATES]
@@ -105,16 +135,21 @@ def _present(figures: dict, user) -> dict:
         {
             **row,
             "label": dict(Wish.Status.choices)[row["status"]],
-            "url": _url("wish-list", status=row["status"], village=village),
+            "url": link("volunteers", "wish-list", status=row["status"], **where),
         }
         for row in figures["wishes"]
     ]
+    # Projects are placed no finer than the village: a grid's screen shows its village's.
     projects = [
         {
             **row,
             "label": dict(Project.Status.choices)[row["status"]],
-            "url": _url(
-                "project-list", status=row["status"], year=figures["year"], village=village
+            "url": link(
+                "volunteers",
+                "project-list",
+                status=row["status"],
+                year=figures["year"],
+                village=where["village"],
             ),
         }
         for row in figures["projects"]
@@ -123,13 +158,25 @@ def _present(figures: dict, user) -> dict:
         {
             **row,
             "label": dict(CareTag.choices)[row["tag"]],
-            "url": _url("resident-list", tag=row["tag"]),
+            "url": link("residents", "resident-list", tag=row["tag"], **where),
         }
         for row in figures["care"]["by_tag"]
     ]
     points = [
-        {**row, "url": _url("entry-list", status="approved", village=row["id"])}
+        {
+            **row,
+            "url": link("points", "entry-list", status="approved", month=month, village=row["id"]),
+        }
         for row in figures["points"]["by_village"]
+    ]
+    hours = [
+        {
+            **row,
+            "url": link(
+                "volunteers", "activity-list", status="confirmed", month=month, village=row["id"]
+            ),
+        }
+        for row in figures["volunteers"]["by_village"]
     ]
     grids = [
         {
@@ -142,27 +189,35 @@ def _present(figures: dict, user) -> dict:
         }
         for g in figures["map"]
     ]
-    generated = parse_datetime(figures["generated_at"])
     return {
         "area": area,
         "at_town": at_town,
         "generated_at": timezone.localtime(generated) if generated else None,
-        "month": figures["month"],
+        "month": month,
         "orders": orders,
         "board": board,
         "states": states,
         "patrols": figures["patrols"],
-        "patrols_url": _url("inspection-list", scope="area"),
+        "patrols_url": link(
+            "inspections", "inspection-list", scope="area", date=day.isoformat(), **where
+        ),
         "units": figures["units"],
-        "units_url": _url("unit-figures", month=figures["month"]),
+        "units_url": link("units", "unit-figures", month=month),
         "points": figures["points"],
         "points_rows": points,
-        "points_url": _url("entry-list", status="approved", village=village),
+        "points_url": link("points", "entry-list", status="approved", month=month, **where),
         "volunteers": figures["volunteers"],
-        "volunteers_url": _url("activity-list", status="confirmed", month=figures["month"]),
+        "volunteers_url": link(
+            "volunteers", "activity-list", status="confirmed", month=month, **where
+        ),
         "wishes": wishes,
+        "wishes_url": link("volunteers", "wish-list", **where),
         "projects": projects,
+        "projects_url": link(
+            "volunteers", "project-list", year=figures["year"], village=where["village"]
+        ),
         "care_total": figures["care"]["total"],
+        "care_url": link("residents", "resident-list", **where),
         "tags": tags,
         "grids": grids,
         "map_counts": json.dumps({str(g["id"]): g["open"] for g in grids}),
@@ -193,24 +248,12 @@ def _present(figures: dict, user) -> dict:
                             "values": [u["reply_rate"] for u in figures["units"]],
                         },
                     ],
-                    "urls": [_url("unit-figures", month=figures["month"])] * len(figures["units"]),
+                    "urls": [link("units", "unit-figures", month=month)] * len(figures["units"]),
                 },
                 ensure_ascii=False,
             ),
             "points": _chart([r["name"] for r in points], [r["points"] for r in points], points),
-            "hours": json.dumps(
-                {
-                    "labels": [v["name"] for v in figures["volunteers"]["by_village"]],
-                    "series": [
-                        {
-                            "name": "",
-                            "values": [v["hours"] for v in figures["volunteers"]["by_village"]],
-                        }
-                    ],
-                    "urls": [],
-                },
-                ensure_ascii=False,
-            ),
+            "hours": _chart([r["name"] for r in hours], [r["hours"] for r in hours], hours),
             "wishes": _chart([r["label"] for r in wishes], [r["count"] for r in wishes], wishes),
             "projects": _chart(
                 [r["label"] for r in projects], [r["count"] for r in projects], projects
@@ -298,24 +341,25 @@ def report_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "dashboard/report_list.html", {"reports": reports})
 
 
-@require_GET
-@login_required
-def report_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """The printable report of one month (the browser prints it, or saves it as PDF)."""
-    town_id = _report_town(request.user)
+def _report_get(user, pk: int):
+    """One report of the user's town (403 for anyone but a town role, 404 if not theirs)."""
+    town_id = _report_town(user)
     report = selectors.reports_of_town(town_id=town_id).filter(pk=pk).first()
     if report is None:
         raise Http404
-    f = report.figures
+    return report
+
+
+def _report_labels(f: dict) -> dict:
+    """The report's rows with their labels in the reader's language (for the page and the
+    PDF alike)."""
     labels = {
         "state": dict(State.choices),
         "wish": dict(Wish.Status.choices),
         "project": dict(Project.Status.choices),
         "tag": dict(CareTag.choices),
     }
-    context = {
-        "report": report,
-        "f": f,
+    return {
         "states": [
             {**r, "label": labels["state"][r["state"]]} for r in f["orders_by_state"] if r["count"]
         ],
@@ -323,4 +367,38 @@ def report_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "projects": [{**r, "label": labels["project"][r["status"]]} for r in f["projects"]],
         "tags": [{**r, "label": labels["tag"][r["tag"]]} for r in f["care"]["by_tag"]],
     }
+
+
+@require_GET
+@login_required
+def report_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The printable report of one month (the browser prints it; the PDF is `report_pdf`)."""
+    report = _report_get(request.user, pk)
+    context = {"report": report, "f": report.figures, **_report_labels(report.figures)}
     return render(request, "dashboard/report_detail.html", context)
+
+
+@require_GET
+@login_required
+def report_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The report of one month as a PDF download, for the same readers as the page. Without
+    its font the server cannot set the Chinese: 503 with a page that says so (and points to
+    the printable page), not a PDF of empty boxes."""
+    report = _report_get(request.user, pk)
+    try:
+        content = pdf.town_report_pdf(
+            report=report,
+            figures=report.figures,
+            labels=_report_labels(report.figures),
+            font_path=settings.REPORT_FONT_PATH,
+        )
+    except pdf.ReportFontMissing:
+        logger.error("The report font %s is missing or unusable", settings.REPORT_FONT_PATH)
+        return render(
+            request, "dashboard/report_pdf_unavailable.html", {"report": report}, status=503
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="huaisi-report-{report.month:%Y-%m}.pdf"'
+    )
+    return response

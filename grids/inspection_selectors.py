@@ -45,9 +45,16 @@ from .models import (
 )
 
 
-def inspections_for_user(*, user, mine: bool = True) -> QuerySet[Inspection]:
+def inspections_for_user(
+    *,
+    user,
+    mine: bool = True,
+    day: datetime.date | None = None,
+    village_id: int | None = None,
+    grid_id: int | None = None,
+) -> QuerySet[Inspection]:
     """The user's own inspections (mine) or every inspection of their area, newest first,
-    with what the list shows."""
+    with what the list shows; those started on `day` (Asia/Shanghai), in a village, a grid."""
     if mine:
         inspections = (
             Inspection.objects.filter(inspector_id=user.pk)
@@ -58,6 +65,15 @@ def inspections_for_user(*, user, mine: bool = True) -> QuerySet[Inspection]:
         inspections = visible_to(
             user, Inspection.objects.all(), capability=Capability.VIEW_INSPECTIONS
         )
+    if day is not None:
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        inspections = inspections.filter(
+            started_at__gte=start, started_at__lt=start + datetime.timedelta(days=1)
+        )
+    if village_id is not None:
+        inspections = inspections.filter(grid__village_id=village_id)
+    if grid_id is not None:
+        inspections = inspections.filter(grid_id=grid_id)
     return (
         inspections.select_related("grid__village", "inspector")
         .annotate(

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from huaisi.access import get_for_user, visible_to
+from huaisi.list_filters import AreaChoices
 from huaisi.models import SCOPE_FIELDS, Role
 from huaisi.roles import Capability, Level, RoleKind
 from huaisi.selectors import roles_in_force
@@ -58,6 +59,19 @@ def grid_list_for_user(
             Q(name__icontains=query) | Q(code__icontains=query) | Q(village__name__icontains=query)
         )
     return visible_to(user, grids, capability=capability)
+
+
+def area_choices_for_user(*, user, capability: str, town: Town | None = None) -> AreaChoices:
+    """The villages and grids a list may be filtered by: the grids the user sees with
+    `capability` (in `town`, if named) and their villages, in one query when first read. A
+    village without a grid holds nothing a list could show, so it is not offered."""
+    grids = Grid.objects.select_related("village").order_by("village__code", "code")
+    if town is not None:
+        grids = grids.filter(village__town=town)
+    grids = visible_to(user, grids, capability=capability).only(
+        "pk", "name", "code", "village_id", "village__name", "village__code", "village__town_id"
+    )
+    return AreaChoices(grids)
 
 
 def grid_get_for_user(*, user, pk: int) -> Grid:

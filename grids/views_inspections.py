@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from huaisi.access import get_for_user, require_capability, user_can, user_can_in
+from huaisi.list_filters import AreaChoices, AreaFilter, ResultCount, read_area, read_day
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
@@ -27,6 +28,7 @@ from . import inspection_selectors as selectors
 from .inspection_forms import parse_submission
 from .inspections import InspectionConflict, inspection_submit, visit_target_set
 from .models import FindingOutcome, FindingType, Grid
+from .selectors import area_choices_for_user
 
 PAGE_SIZE = 30
 COVERAGE_PAGE_SIZE = 50
@@ -48,14 +50,30 @@ def _may_see_inspections(user) -> bool:
 @login_required
 @vary_on_headers("HX-Request")
 def inspection_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The user's own inspections, or (`scope=area`) every one of their area; by the day it
+    started (`date=YYYY-MM-DD`, Asia/Shanghai), village and grid."""
     if not _may_see_inspections(request.user):
         raise PermissionDenied
     can_view_area = user_can(request.user, Capability.VIEW_INSPECTIONS)
     mine = request.GET.get("scope") != "area" or not can_view_area
-    inspections = selectors.inspections_for_user(user=request.user, mine=mine)
+    notices: list[str] = []
+    day = read_day(request.GET.get("date"), notices)
+    # One's own inspections are few: the village and grid filters are for the area's list.
+    choices, area = AreaChoices(), AreaFilter()
+    if not mine:
+        choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_INSPECTIONS)
+        area = read_area(request.GET, choices, notices)
+    inspections = selectors.inspections_for_user(
+        user=request.user, mine=mine, day=day, village_id=area.village_id, grid_id=area.grid_id
+    )
     page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "result_count": ResultCount(n=page.paginator.count),
+        "filter_notices": notices,
+        "date": day.isoformat() if day else "",
+        "area_choices": choices,
+        "area": area,
         "mine": mine,
         "can_view_area": can_view_area,
         "can_log": user_can(request.user, Capability.LOG_INSPECTIONS),

@@ -13,7 +13,13 @@ SEARCH_LIMIT = 50
 
 
 def resident_search_for_user(
-    *, user, query: str = "", care_tag: str = "", include_gone: bool = False
+    *,
+    user,
+    query: str = "",
+    care_tag: str = "",
+    include_gone: bool = False,
+    village_id: int | None = None,
+    grid_id: int | None = None,
 ) -> QuerySet[Resident]:
     """Residents the user may see matching `query`: the start or the end of the name (王 → 王小明,
     小明 → 王小明), the start of the pinyin initials or full pinyin (zsf / zhangsanfeng → 张三丰),
@@ -43,6 +49,10 @@ def resident_search_for_user(
         residents = residents.filter(condition)
     if care_tag in CareTag.values:
         residents = residents.filter(care_tags__contains=[care_tag])
+    if village_id is not None:
+        residents = residents.filter(household__microgrid__grid__village_id=village_id)
+    if grid_id is not None:
+        residents = residents.filter(household__microgrid__grid_id=grid_id)
     return visible_to(user, residents, capability=Capability.VIEW_RESIDENTS).order_by(
         "name_pinyin", "pk"
     )

@@ -376,3 +376,10 @@ HEALTHZ_CELERY_TIMEOUT = float(env_int("HEALTHZ_CELERY_TIMEOUT_MS", 1500)) / 100
 # --- Product settings --------------------------------------------------------------------
 # Map tiles: empty by default, since many installs have no outside network (issue 3).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+# The font the monthly town report's PDF is set in, embedded as a subset: a TrueType or
+# OpenType font or collection with Chinese glyphs (Debian's fonts-noto-cjk, installed by the
+# Dockerfile and .ci/run). Without it the PDF download answers 503 and the printable page
+# still works.
+REPORT_FONT_PATH = env.str(
+    "REPORT_FONT_PATH", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)

@@ -43,6 +43,7 @@ DEFAULT_IS_RIGHT = {
     "DB_PREPARED_STATEMENTS": "compose connects straight to postgres, where they are safe",
     "DB_PREPARE_THRESHOLD": "prepare a statement on its second run in a connection",
     "DB_JIT": "off: the JIT compiler costs pages more than it saves",
+    "REPORT_FONT_PATH": "the image installs fonts-noto-cjk, whose font is the default path",
 }
 
 # Stand-ins for what the operator must supply, used to expand ${VAR:?...} references.

@@ -825,6 +825,10 @@ MATRIX = {
         lambda a: f"/dashboard/reports/{_town_report(a).pk}/",
         only(TOWN_KINDS, 200, 403),
     ),
+    "town-report-pdf": (
+        lambda a: f"/dashboard/reports/{_town_report(a).pk}/pdf/",
+        only(TOWN_KINDS, 200, 403),
+    ),
 }
 
 

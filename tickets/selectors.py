@@ -186,6 +186,28 @@ def unit_inbox(*, user, states=OPEN_STATES, units=None, upto: int | None = None)
 BOARD_VIEWS = ("new", "overdue", "due_soon", "open", "closed")
 
 
+def board_view_filter(view: str) -> Q:
+    """Which orders a board view holds: 'new' (new and returned, to dispatch), 'overdue',
+    'due_soon' (the clock running), 'open' or 'closed'. The order list filters with the same
+    definitions, and the dashboard counts with them."""
+    return {
+        "new": Q(state__in=[State.NEW, State.RETURNED]),
+        "overdue": Q(state__in=CLOCK_STATES, overdue=True),
+        "due_soon": Q(state__in=CLOCK_STATES, due_soon=True, overdue=False),
+        "open": Q(state__in=OPEN_STATES),
+        "closed": Q(state__in=FINAL_STATES),
+    }[view]
+
+
+BOARD_ORDERING = {
+    "new": ("created_at",),
+    "overdue": ("reply_due",),
+    "due_soon": ("reply_due",),
+    "open": ("-created_at",),
+    "closed": ("-closed_at", "-pk"),
+}
+
+
 def dispatch_board(
     *,
     user,
@@ -197,23 +219,19 @@ def dispatch_board(
     query: str = "",
     state: str = "",
     village_id: int | None = None,
+    grid_id: int | None = None,
 ) -> QuerySet[WorkOrder]:
-    """The command centre's board: 'new' (new and returned, to dispatch), 'overdue',
-    'due_soon', 'open' or 'closed', with filters by unit, category (with its
-    sub-categories), source, state, village and number or title."""
-    orders = orders_for_user(user=user).filter(town=town)
-    if view == "new":
-        orders = orders.filter(state__in=[State.NEW, State.RETURNED]).order_by("created_at")
-    elif view == "overdue":
-        orders = orders.filter(state__in=CLOCK_STATES, overdue=True).order_by("reply_due")
-    elif view == "due_soon":
-        orders = orders.filter(state__in=CLOCK_STATES, due_soon=True, overdue=False).order_by(
-            "reply_due"
-        )
-    elif view == "closed":
-        orders = orders.filter(state__in=FINAL_STATES).order_by("-closed_at", "-pk")
-    else:
-        orders = orders.filter(state__in=OPEN_STATES).order_by("-created_at")
+    """The command centre's board: one of `BOARD_VIEWS` (`board_view_filter`), with filters
+    by unit, category (with its sub-categories), source, state, village, grid and number or
+    title."""
+    if view not in BOARD_VIEWS:
+        view = "open"
+    orders = (
+        orders_for_user(user=user)
+        .filter(town=town)
+        .filter(board_view_filter(view))
+        .order_by(*BOARD_ORDERING[view])
+    )
     if unit is not None:
         orders = orders.filter(lead_unit=unit)
     if category is not None:
@@ -224,6 +242,8 @@ def dispatch_board(
         orders = orders.filter(state=state)
     if village_id is not None:
         orders = orders.filter(village_id=village_id)
+    if grid_id is not None:
+        orders = orders.filter(grid_id=grid_id)
     query = (query or "").strip()
     if query:
         orders = orders.filter(Q(number__startswith=query.upper()) | Q(title__contains=query))

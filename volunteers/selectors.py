@@ -197,7 +197,14 @@ def certificate_check(*, code: str) -> Certificate | None:
 
 
 def activity_list_for_user(
-    *, user, team: Team | None = None, status: str = "", kind: str = "", month: str = ""
+    *,
+    user,
+    team: Team | None = None,
+    status: str = "",
+    kind: str = "",
+    month: str = "",
+    village_id: int | None = None,
+    grid_id: int | None = None,
 ) -> QuerySet[Activity]:
     activities = Activity.objects.select_related("team", "village", "grid").annotate(
         people=Count("participations"), hours=Sum("participations__hours")
@@ -208,6 +215,10 @@ def activity_list_for_user(
         activities = activities.filter(status=status)
     if kind in Activity.Kind.values:
         activities = activities.filter(kind=kind)
+    if village_id is not None:
+        activities = activities.filter(village_id=village_id)
+    if grid_id is not None:
+        activities = activities.filter(grid_id=grid_id)
     if month:
         try:
             start = datetime.date.fromisoformat(f"{month}-01")
@@ -242,19 +253,24 @@ def activity_get_for_user(*, user, pk: int) -> Activity:
 # --- Micro-wishes ------------------------------------------------------------------------------
 
 
-def wish_list_for_user(*, user, village_id=None, status: str = "") -> QuerySet[Wish]:
-    wishes = Wish.objects.select_related("resident", "village", "microgrid", "team")
+def _wishes_in(wishes: QuerySet[Wish], *, village_id=None, grid_id=None) -> QuerySet[Wish]:
     if village_id:
         wishes = wishes.filter(village_id=village_id)
+    if grid_id:
+        wishes = wishes.filter(microgrid__grid_id=grid_id)
+    return wishes
+
+
+def wish_list_for_user(*, user, village_id=None, grid_id=None, status: str = "") -> QuerySet[Wish]:
+    wishes = Wish.objects.select_related("resident", "village", "microgrid", "team")
+    wishes = _wishes_in(wishes, village_id=village_id, grid_id=grid_id)
     if status in Wish.Status.values:
         wishes = wishes.filter(status=status)
     return _scoped(user, wishes, led="team__leader").order_by("-recorded_at", "-pk")
 
 
-def wish_status_counts(*, user, village_id=None) -> dict[str, int]:
-    wishes = Wish.objects.all()
-    if village_id:
-        wishes = wishes.filter(village_id=village_id)
+def wish_status_counts(*, user, village_id=None, grid_id=None) -> dict[str, int]:
+    wishes = _wishes_in(Wish.objects.all(), village_id=village_id, grid_id=grid_id)
     rows = _scoped(user, wishes, led="team__leader").values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
 

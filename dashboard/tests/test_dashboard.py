@@ -1,26 +1,26 @@
 """The dashboards: numbers equal the lists they link to, pages read the cache only, each role
 sees its own area and nothing else, and the scheduled job fills the cache on a real worker."""
 
-import datetime
-import io
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 
 from dashboard import selectors, services
 from dashboard.tasks import dashboards_refresh_task
-from grids.models import Grid, Inspection, Town, Village
+from grids.models import Grid, Village
 from households.models import CareTag
 from households.selectors import resident_search_for_user
+from huaisi.access import grants_for
 from huaisi.roles import Level, RoleKind
 from points.models import Entry
 from points.selectors import entries_for_user
-from tickets.models import State
+from tickets.models import Category, Source, State, Unit, WorkOrder
 from tickets.selectors import dispatch_board, orders_for_user
+from tickets.services import order_create, order_dispatch
 from volunteers.models import Project, Wish
 from volunteers.selectors import project_list_for_user, wish_list_for_user
 
@@ -30,23 +30,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def demo(db):
-    """The demo town at a small size: every app's demo data, as on `make run`."""
-    call_command("seed_demo", "--households", "90", stdout=io.StringIO(), stderr=io.StringIO())
-    town = Town.objects.get(code="HS-DEMO")
-    users = get_user_model().objects.in_bulk(
-        ["command", "clerk01", "leader01"], field_name="username"
-    )
-    # Some patrols today, so the patrol panel has something to match.
-    inspection = Inspection.objects.order_by("pk").first()
-    now = timezone.now()
-    Inspection.objects.filter(pk=inspection.pk).update(
-        started_at=now, ended_at=now + datetime.timedelta(minutes=1)
-    )
-    return town, users
 
 
 def number(html: str, attribute: str, value: str) -> int:
@@ -138,6 +121,126 @@ def test_village_and_grid_panels_equal_the_lists_of_their_staff(client, demo):
     figures = services.dashboard_cached(level=Level.GRID, pk=grid_pk)
     for row in figures["orders"]["by_state"]:
         assert row["count"] == grid_orders.filter(state=row["state"]).count()
+
+
+# A number on a screen and the link around it: `<a href="…">label <strong data-…>N</strong>`.
+PANEL_LINK = re.compile(
+    r'<a href="([^"]+)">[^<]*<strong data-(kpi|state|wish|project|tag)="([a-z_-]+)">(\d+)</strong>'
+)
+# Sums, not rows: the list behind them counts their entries or activities instead.
+NOT_COUNTS = {("kpi", "points-total"), ("kpi", "volunteer-hours")}
+
+
+def panel_links(html: str) -> list[tuple[str, str, int]]:
+    """Each counted number of a screen with the list it links to: (url, what, number)."""
+    links = [
+        (unescape(url), f"{kind}={name}", int(n))
+        for url, kind, name, n in PANEL_LINK.findall(html)
+        if (kind, name) not in NOT_COUNTS
+    ]
+    care = re.search(r'data-kpi-care-total="(\d+)"><a href="([^"]+)">', html)
+    if care:
+        links.append((unescape(care.group(2)), "care-total", int(care.group(1))))
+    return links
+
+
+def listed(response) -> int:
+    """How many rows a list page says it holds: its count line, or none when it says it
+    is empty."""
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "filter-notice" not in html, "the list dropped a filter the dashboard sent"
+    found = re.search(r'data-result-count="(\d+)"', html)
+    if found is None:
+        assert 'class="empty"' in html, "neither a count nor an empty message"
+        return 0
+    assert "data-result-more" not in html
+    return int(found.group(1))
+
+
+def test_every_panel_opens_a_list_of_as_many_rows_as_its_number(client, demo):
+    """Town, village and grid screens, each as its own staff and the village and grid also as
+    the command centre: every counted number links to a list whose count is that number."""
+    town, users = demo
+    command, clerk, leader = users["command"], users["clerk01"], users["leader01"]
+    village = grants_for(clerk)[0].ancestors[Level.VILLAGE]
+    grid = grants_for(leader)[0].ancestors[Level.GRID]
+    # Orders in the grid to dispatch, overdue and due soon, so those views count something.
+    the_grid = Grid.objects.select_related("village").get(pk=grid)
+    category = Category.objects.filter(town=town, parent__isnull=False).first()
+    unit = Unit.objects.filter(town=town).order_by("pk").first()
+    made = [
+        order_create(
+            actor=command,
+            town=town,
+            source=Source.WALK_IN,
+            category=category,
+            title=f"测试工单{n}",
+            description="用于核对大屏数字。",
+            village=the_grid.village,
+            grid=the_grid,
+        )[0]
+        for n in range(4)
+    ]
+    for order in made[1:]:
+        order_dispatch(actor=command, order=order, lead_unit=unit)
+    # What the deadline sweep would mark.
+    WorkOrder.objects.filter(pk=made[1].pk).update(overdue=True)
+    WorkOrder.objects.filter(pk=made[2].pk).update(due_soon=True)
+    cases = [
+        (command, "/dashboard/"),
+        (clerk, f"/dashboard/village/{village}/"),
+        (leader, f"/dashboard/grid/{grid}/"),
+        (command, f"/dashboard/village/{village}/"),
+        (command, f"/dashboard/grid/{grid}/"),
+    ]
+    nonzero = set()
+    for user, url in cases:
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        links = panel_links(html)
+        whats = {what for _, what, _ in links}
+        assert {
+            "kpi=orders-open",
+            "kpi=orders-new",
+            "kpi=orders-overdue",
+            "kpi=orders-due-soon",
+            "kpi=patrols",
+            "kpi=points-entries",
+            "kpi=volunteer-activities",
+            "care-total",
+        } <= whats, (user.username, url, whats)
+        assert {f"wish={s}" for s in Wish.Status.values} <= whats
+        assert {f"tag={t}" for t in CareTag.values} <= whats
+        for link, what, number in links:
+            assert listed(client.get(link)) == number, (user.username, url, what, link)
+            if number:
+                nonzero.add(what)
+    # The demo gives most panels something to count, so the equalities above say something.
+    assert {
+        "kpi=orders-open",
+        "kpi=orders-new",
+        "kpi=orders-overdue",
+        "kpi=orders-due-soon",
+        "kpi=patrols",
+        "kpi=points-entries",
+        "care-total",
+    } <= nonzero, nonzero
+    assert len(nonzero) >= 15, nonzero
+
+
+def test_panels_without_a_list_for_the_user_show_their_number_without_a_link(client, demo):
+    town, users = demo
+    supervisor = get_user_model().objects.get(username="supervisor")
+    client.force_login(supervisor)
+    html = client.get("/dashboard/").content.decode()
+    # The supervision team reads orders and volunteers, not patrols, points or the register.
+    assert re.search(r'<a><strong data-kpi="patrols">\d+</strong>', html)
+    assert re.search(r'<a><strong data-kpi="points-entries">\d+</strong>', html)
+    assert re.search(r'data-kpi-care-total="\d+"><a>', html)
+    assert "/register/residents/" not in html and "/points/entries/" not in html
+    for link, what, number in panel_links(html):
+        assert listed(client.get(link)) == number, (what, link)
 
 
 def test_a_cached_screen_costs_only_the_login_queries(

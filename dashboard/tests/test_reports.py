@@ -1,11 +1,16 @@
 """The monthly town report: generated once per town and month, frozen, printable by town roles."""
 
 import datetime
+import io
+import re
 
 import pytest
+from django.utils import timezone
+from pypdf import PdfReader
 
 from dashboard.models import TownReport
 from dashboard.services import reports_publish_due, town_report_publish
+from grids.models import Town
 from households.models import CareTag
 from households.tests.factories import ResidentFactory
 from huaisi.roles import RoleKind
@@ -39,3 +44,101 @@ def test_town_roles_read_and_print_the_report_others_may_not(client, area, role_
     assert client.get(f"/dashboard/reports/{report.pk}/").status_code == 403
     client.force_login(role_users[RoleKind.TOWN_ADMIN])
     assert client.get("/dashboard/reports/999999/").status_code == 404
+
+
+# --- The PDF ---------------------------------------------------------------------------------
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text without the spacing between glyphs (readers space CJK glyphs as they
+    please; pypdf puts a NUL before each glyph of fpdf2's two-byte codes)."""
+    reader = PdfReader(io.BytesIO(content))
+    return re.sub(r"[\s\x00]+", "", "".join(page.extract_text() for page in reader.pages))
+
+
+def embedded_fonts(content: bytes) -> list[str]:
+    """The base names of the fonts whose glyphs the PDF carries."""
+    names = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                if any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    names.append(str(descriptor["/FontName"]))
+    return names
+
+
+def test_the_pdf_holds_the_pages_figures_in_chinese_with_its_font_embedded(client, demo):
+    town, users = demo
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    report, _ = town_report_publish(town_id=town.pk, month=month)
+    f = report.figures
+    client.force_login(users["command"])
+    page = client.get(f"/dashboard/reports/{report.pk}/").content.decode()
+    assert f'href="/dashboard/reports/{report.pk}/pdf/"' in page
+
+    response = client.get(f"/dashboard/reports/{report.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="huaisi-report-{month:%Y-%m}.pdf"'
+    )
+    text = pdf_text(response.content)
+    assert f"{town.name}{month:%Y-%m}月报" in text
+    for heading in (
+        "受理工单",
+        "承办单位",
+        "当月审核通过积分",
+        "当月志愿服务",
+        "微心愿、民生实事与关爱对象",
+    ):
+        assert heading in text, heading
+    assert f"受理工单:{f['orders_received']}" in text
+    assert f"当月审核通过积分:{f['points']['points']}" in text
+    assert f["orders_received"] > 0 and f["points"]["points"] > 0 and f["units"]
+    for unit in f["units"][:3]:
+        assert re.sub(r"\s+", "", unit["unit"]) in text
+    for village in f["points"]["by_village"]:
+        assert f"{village['name']}{village['entries']}{village['points']}" in text
+    # A subset of the CJK font travels with the file (a "ABCDEF+" prefix marks a subset).
+    fonts = embedded_fonts(response.content)
+    assert fonts and all(re.match(r"/?[A-Z]{6}\+NotoSansCJK", name) for name in fonts), fonts
+    assert len(response.content) < 200_000
+
+
+def test_the_pdf_is_for_the_reports_readers_only(client, area, role_users, other_role_users):
+    report, _ = town_report_publish(town_id=area.town.pk, month=datetime.date(2026, 10, 1))
+    url = f"/dashboard/reports/{report.pk}/pdf/"
+    client.force_login(role_users[RoleKind.SUPERVISOR])
+    assert client.get(url)["Content-Type"] == "application/pdf"
+    for kind in (RoleKind.VILLAGE_CLERK, RoleKind.GRID_LEADER, RoleKind.DEPARTMENT_HANDLER):
+        client.force_login(role_users[kind])
+        assert client.get(url).status_code == 403, kind
+    client.force_login(role_users[RoleKind.TOWN_ADMIN])
+    assert client.get("/dashboard/reports/999999/pdf/").status_code == 404
+    other_town = Town.objects.create(code="T2", name="别的镇")
+    elsewhere, _ = town_report_publish(town_id=other_town.pk, month=datetime.date(2026, 10, 1))
+    assert client.get(f"/dashboard/reports/{elsewhere.pk}/pdf/").status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("font", ["missing", "not a font"])
+def test_without_its_font_the_pdf_answers_503_and_says_why(
+    client, area, role_users, settings, tmp_path, font
+):
+    if font == "missing":
+        settings.REPORT_FONT_PATH = str(tmp_path / "NotoSansCJK-Regular.ttc")
+    else:
+        settings.REPORT_FONT_PATH = str(tmp_path / "broken.ttf")
+        (tmp_path / "broken.ttf").write_bytes(b"this is no font")
+    report, _ = town_report_publish(town_id=area.town.pk, month=datetime.date(2026, 10, 1))
+    client.force_login(role_users[RoleKind.COMMAND_CENTRE])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(f"/dashboard/reports/{report.pk}/pdf/")
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "The server lacks the Chinese font the PDF is set in" in page
+    assert f'href="/dashboard/reports/{report.pk}/"' in page

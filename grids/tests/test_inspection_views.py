@@ -3,6 +3,7 @@ the service worker, as full pages, htmx fragments and for those who may not see 
 
 import datetime
 import json
+import re
 import uuid
 
 import pytest
@@ -130,6 +131,59 @@ def test_list_full_page_and_fragment(client, area, role_users, django_assert_num
         submit(leader, area.g11, findings=[finding()])
     with django_assert_num_queries(4):
         assert client.get("/areas/inspections/").content.decode().count("村东河道") == 7
+
+
+def _shown(response) -> int:
+    assert response.status_code == 200
+    found = re.search(r'data-result-count="(\d+)"', response.content.decode())
+    return int(found.group(1)) if found else 0
+
+
+def test_area_list_filters_by_day_village_and_grid(
+    client, area, role_users, other_role_users, django_assert_num_queries
+):
+    day = timezone.localdate() - datetime.timedelta(days=2)
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
+    late = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 40)))
+    before = at - datetime.timedelta(days=1)
+    for started in (at, late, before):
+        submit(role_users[LEADER], area.g11, started_at=started, ended_at=started)
+    submit(other_role_users[LEADER], area.g21, started_at=at, ended_at=at)
+    client.force_login(role_users[RoleKind.COMMAND_CENTRE])
+    url = "/areas/inspections/"
+    area_list = {"scope": "area", "date": day.isoformat()}
+    assert _shown(client.get(url, area_list)) == 3  # the day, by Asia/Shanghai's clock
+    assert _shown(client.get(url, {**area_list, "village": area.v1.pk})) == 2
+    assert _shown(client.get(url, {**area_list, "grid": area.g21.pk})) == 1
+    assert _shown(client.get(url, {"scope": "area"})) == 4
+    page = client.get(url, {**area_list, "grid": area.g11.pk}).content.decode()
+    assert f'<option value="{area.g11.pk}" selected>' in page
+    assert f'name="date" value="{day.isoformat()}"' in page
+    # The pages keep the filters (htmx asks for the rows alone).
+    fragment = client.get(url, area_list, HTTP_HX_TARGET="inspection-results", **HTMX)
+    assert "<html" not in fragment.content.decode() and _shown(fragment) == 3
+
+    for params, said in (
+        ({"date": "2026-02-30"}, "is not a date like 2026-05-31"),
+        ({"date": "yesterday"}, "is not a date like 2026-05-31"),
+        ({"grid": "0"}, "The grid asked for is not among your areas"),
+    ):
+        response = client.get(url, {"scope": "area", **params})
+        assert said in response.content.decode(), params
+        assert _shown(response) == 4, params
+    # A grid leader's area is their grid: another grid is not theirs to ask for.
+    client.force_login(role_users[LEADER])
+    response = client.get(url, {"scope": "area", "grid": area.g21.pk})
+    assert "not among your areas" in response.content.decode() and _shown(response) == 3
+
+    client.force_login(role_users[RoleKind.COMMAND_CENTRE])
+    query = {**area_list, "village": area.v1.pk, "grid": area.g11.pk}
+    with django_assert_num_queries(5):  # user, roles, the areas, the count, the page
+        assert _shown(client.get(url, query)) == 2
+    for _ in range(3):
+        submit(role_users[LEADER], area.g11, started_at=at, ended_at=at)
+    with django_assert_num_queries(5):
+        assert _shown(client.get(url, query)) == 5
 
 
 def test_other_grids_do_not_see_an_inspection(client, area, role_users, other_role_users):

@@ -9,14 +9,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from huaisi.access import require_capability, user_can_in, visible_to
+from grids.selectors import area_choices_for_user
+from huaisi.access import may_see, require_capability, user_can_in, visible_to
 from huaisi.audit import history_of
+from huaisi.list_filters import count_rows, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import MergeForm, ResidentForm, SplitForm
-from ..models import CareTag, House, Household, RevealLog
+from ..models import CareTag, Household, RevealLog
 
 REVEAL_CAPABILITY = {
     RevealLog.Field.ID_NUMBER: Capability.REVEAL_ID_NUMBER,
@@ -31,18 +33,28 @@ def resident_list(request: HtmxHttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_RESIDENTS)
     query = request.GET.get("q", "")[:40]
     tag = request.GET.get("tag", "")
-    results = list(
-        selectors.resident_search_for_user(user=request.user, query=query, care_tag=tag)[
-            : selectors.SEARCH_LIMIT + 1
-        ]
+    notices: list[str] = []
+    choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_RESIDENTS)
+    area = read_area(request.GET, choices, notices)
+    found = selectors.resident_search_for_user(
+        user=request.user,
+        query=query,
+        care_tag=tag,
+        village_id=area.village_id,
+        grid_id=area.grid_id,
     )
+    results = list(found[: selectors.SEARCH_LIMIT + 1])
     context = {
         "residents": results[: selectors.SEARCH_LIMIT],
         "more": len(results) > selectors.SEARCH_LIMIT,
         "limit": selectors.SEARCH_LIMIT,
+        "result_count": count_rows(found),
+        "filter_notices": notices,
         "query": query,
         "tag": tag,
         "care_tags": CareTag.choices,
+        "area_choices": choices,
+        "area": area,
     }
     template = "households/resident_list.html"
     if request.htmx and request.htmx.target == "resident-results":
@@ -152,9 +164,7 @@ def household_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "present": [m for m in members if m.is_present],
         "gone": [m for m in members if not m.is_present],
         "history": history_of(household),
-        "can_edit": visible_to(
-            request.user, Household.objects.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
-        ).exists(),
+        "can_edit": may_see(request.user, household, capability=Capability.EDIT_RESIDENTS),
     }
     return render(request, "households/household_detail.html", context)
 
@@ -232,8 +242,6 @@ def house_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "house": house,
         "households": households,
         "history": history_of(house),
-        "can_edit": visible_to(
-            request.user, House.objects.filter(pk=pk), capability=Capability.EDIT_RESIDENTS
-        ).exists(),
+        "can_edit": may_see(request.user, house, capability=Capability.EDIT_RESIDENTS),
     }
     return render(request, "households/house_detail.html", context)

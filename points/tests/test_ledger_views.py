@@ -2,6 +2,7 @@
 review queue in place, and corrections. Through the test client, as full pages and as htmx
 fragments, and for those who may not see or do it."""
 
+import datetime
 import io
 import re
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from grids.models import MicroGrid
 from points.models import Entry, EntryPhoto, PointsAccount
 from points.tests.conftest import earn, key, new_household, record
 
@@ -201,6 +203,65 @@ def test_list_pages_cost_the_same_queries_for_few_and_many_rows(
     for url, count in few.items():
         with django_assert_num_queries(count):
             client.get(url)
+
+
+def count_shown(html: str) -> int:
+    found = re.search(r'data-result-count="(\d+)"', html)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_list_filters_by_month_village_and_grid_and_says_what_it_drops(
+    client, staff, rules, area, django_assert_num_queries
+):
+    today = timezone.localdate()
+    earlier = today.replace(day=1) - datetime.timedelta(days=3)
+    g12 = MicroGrid.objects.get(code="V1G2M1")
+    record(new_household(area.m111), rules["mediation"], staff, basis="本月一网格")
+    record(
+        new_household(area.m111), rules["mediation"], staff, basis="上月一网格", deed_date=earlier
+    )
+    record(new_household(g12), rules["mediation"], staff, basis="本月二网格")
+    client.force_login(staff["town_admin"])
+    url = reverse("entry-list")
+    this_month = f"{today:%Y-%m}"
+
+    page = client.get(url, {"month": this_month}).content.decode()
+    assert count_shown(page) == 2 and "上月一网格" not in page
+    assert f'name="month" value="{this_month}"' in page
+    # The selects offer the user's villages and grids, the chosen one selected.
+    page = client.get(url, {"month": this_month, "grid": area.g11.pk}).content.decode()
+    assert count_shown(page) == 1 and "本月一网格" in page and "本月二网格" not in page
+    assert f'<option value="{area.g11.pk}" selected>' in page
+    page = client.get(url, {"village": area.v1.pk, "month": f"{earlier:%Y-%m}"}).content.decode()
+    assert count_shown(page) == 1 and "上月一网格" in page
+
+    # Unusable values: said above the list, which then shows what it would without them.
+    for params, said in (
+        ({"month": "2026-13"}, "is not a month like 2026-05"),
+        ({"month": "last"}, "is not a month like 2026-05"),
+        ({"grid": "99999"}, "The grid asked for is not among your areas"),
+        ({"village": "x"}, "The village or community asked for is not among your areas"),
+        ({"village": area.v2.pk, "grid": area.g11.pk}, "is not in 第2村"),
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 200, params
+        page = response.content.decode()
+        assert said in page and "filter-notice" in page, params
+        assert count_shown(page) == (0 if "village" in params and "grid" in params else 3)
+    # A grid leader sees their grid's entries only, whatever village or grid is asked for.
+    client.force_login(staff["grid_leader"])
+    assert count_shown(client.get(url, {"village": area.v1.pk}).content.decode()) == 2
+    page = client.get(url, {"grid": area.g12.pk}).content.decode()
+    assert count_shown(page) == 2 and "not among your areas" in page
+
+    # The filters cost no query that grows with the rows.
+    client.force_login(staff["town_admin"])
+    filtered = f"{url}?month={this_month}&village={area.v1.pk}&grid={area.g11.pk}"
+    few = _queries(client, filtered)
+    for _ in range(5):
+        record(new_household(area.m112), rules["mediation"], staff)
+    with django_assert_num_queries(few):
+        assert count_shown(client.get(filtered).content.decode()) == 6
 
 
 # --- Review ------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from grids.selectors import area_choices_for_user
 from households.models import Household
 from huaisi.access import require_capability, visible_to
+from huaisi.list_filters import ResultCount, month_after, read_area, read_month
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
@@ -21,7 +23,7 @@ from .. import selectors, services
 from ..forms import EntryForm, RejectForm, ReverseForm, apply_errors
 from ..models import Entry
 from ..services._common import acts_in
-from ._common import new_key, page_of, town_for_user, villages_for_user
+from ._common import new_key, page_of, town_for_user
 
 
 def _entry_actions(user, entry: Entry) -> dict:
@@ -42,27 +44,38 @@ def _entry_actions(user, entry: Entry) -> dict:
 @login_required
 @vary_on_headers("HX-Request")
 def entry_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The entries of the villages the user sees, newest first, by status and village."""
+    """The entries of the villages the user sees, newest first, by status, month of the deed,
+    village or grid and household number."""
     require_capability(request.user, Capability.VIEW_POINTS)
     entries = selectors.entries_for_user(user=request.user)
     status = request.GET.get("status", "")
     if status in Entry.Status.values:
         entries = entries.filter(status=status)
-    villages = list(villages_for_user(request.user, Capability.VIEW_POINTS))
-    village = request.GET.get("village", "")
-    if village.isdigit():
-        entries = entries.filter(household__microgrid__grid__village_id=int(village))
+    notices: list[str] = []
+    month = read_month(request.GET.get("month"), notices)
+    if month is not None:
+        entries = entries.filter(deed_date__gte=month, deed_date__lt=month_after(month))
+    choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_POINTS)
+    area = read_area(request.GET, choices, notices)
+    if area.village is not None:
+        entries = entries.filter(household__microgrid__grid__village_id=area.village_id)
+    if area.grid is not None:
+        entries = entries.filter(household__microgrid__grid_id=area.grid_id)
     number = request.GET.get("q", "").strip()[:40]
     if number:
         entries = entries.filter(household__number=number)
+    page = page_of(request, entries)
     context = {
-        "page": page_of(request, entries),
+        "page": page,
+        "result_count": ResultCount(n=page.paginator.count),
+        "filter_notices": notices,
         "status": status,
         "statuses": Entry.Status.choices,
-        "villages": villages,
-        "village": village,
+        "month": f"{month:%Y-%m}" if month else "",
+        "area_choices": choices,
+        "area": area,
         "query": number,
-        "can_record": acts_in_any(request.user, Capability.RECORD_POINTS, villages),
+        "can_record": acts_in_any(request.user, Capability.RECORD_POINTS, choices.villages),
     }
     template = "points/entry_list.html"
     if request.htmx and request.htmx.target == "entry-results":

@@ -2,6 +2,7 @@
 fragments, who may not see them, and queries that do not grow with the orders."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -67,6 +68,70 @@ def test_board_filters(client, hotline):
     assert "No order here." in body
     # Nonsense filters are ignored, not errors.
     assert client.get(url, {"village": "x", "unit": "99999", "view": "nope"}).status_code == 200
+
+
+def shown(response) -> int:
+    """The count line above a list's rows (none when the list says it is empty)."""
+    assert response.status_code == 200
+    found = re.search(r'data-result-count="(\d+)"', text(response))
+    return int(found.group(1)) if found else 0
+
+
+def test_board_filters_by_grid_and_counts_what_it_lists(client, hotline):
+    h = hotline
+    h.new_order(title="一网格的事", village=h.area.v1, grid=h.area.g11)
+    h.new_order(title="二网格的事", village=h.area.v1, grid=h.area.g12)
+    h.new_order(title="二村的事", village=h.area.v2, grid=h.area.g21)
+    client.force_login(h.command)
+    url = reverse("order-board")
+    assert shown(client.get(url, {"view": "new"})) == 3
+    r = client.get(url, {"view": "new", "grid": h.area.g11.pk})
+    assert shown(r) == 1 and "一网格的事" in text(r) and "二网格的事" not in text(r)
+    assert f'<option value="{h.area.g11.pk}" selected>' in text(r)
+    assert shown(client.get(url, {"view": "new", "village": h.area.v1.pk})) == 2
+    r = client.get(url, {"view": "new", "village": h.area.v1.pk, "grid": h.area.g21.pk})
+    assert shown(r) == 2 and "is not in 第1村" in text(r)
+    r = client.get(url, {"grid": "99999"})
+    assert shown(r) == 3 and "The grid asked for is not among your areas" in text(r)
+    # The live part polls with its filters: the count is part of what it shows.
+    r = client.get(url, {"view": "new", "grid": h.area.g11.pk}, HTTP_HX_TARGET="board-live", **HTMX)
+    assert shown(r) == 1 and "<html" not in text(r)
+
+
+def test_order_list_filters_by_view_village_and_grid(client, hotline):
+    h = hotline
+    h.new_order(title="待派一网格", village=h.area.v1, grid=h.area.g11)
+    sent = h.new_order(title="已派一网格", village=h.area.v1, grid=h.area.g11)
+    s.order_dispatch(actor=h.command, order=sent, lead_unit=h.d1)
+    WorkOrder.objects.filter(pk=sent.pk).update(overdue=True)
+    h.new_order(title="二村的事", village=h.area.v2, grid=h.area.g21)
+    url = reverse("order-list")
+    client.force_login(h.command)
+    assert shown(client.get(url)) == 3
+    assert shown(client.get(url, {"view": "new"})) == 2
+    assert shown(client.get(url, {"view": "new", "village": h.area.v1.pk})) == 1
+    r = client.get(url, {"view": "overdue", "grid": h.area.g11.pk})
+    assert shown(r) == 1 and "已派一网格" in text(r)
+    assert 'value="overdue" selected' in text(r)
+    assert shown(client.get(url, {"view": "due_soon"})) == 0
+    assert "No work order within your areas matches." in text(client.get(url, {"view": "closed"}))
+    r = client.get(url, {"view": "everything"})
+    assert shown(r) == 3 and "is not one of the choices" in text(r)
+    r = client.get(
+        url, {"view": "open", "grid": h.area.g11.pk}, HTTP_HX_TARGET="order-results", **HTMX
+    )
+    assert "<html" not in text(r) and shown(r) == 2
+    # The grid leader: their grid's orders, and no other grid to ask for.
+    client.force_login(h.leader)
+    assert shown(client.get(url, {"grid": h.area.g11.pk})) == 2
+    r = client.get(url, {"grid": h.area.g21.pk})
+    assert shown(r) == 2 and "not among your areas" in text(r) and "二村的事" not in text(r)
+    # A village clerk: the orders located in the village (not those their unit handles
+    # elsewhere), as the village's dashboard counts them.
+    s.order_dispatch(actor=h.command, order=WorkOrder.objects.get(title="二村的事"), lead_unit=h.v1)
+    client.force_login(h.clerk)
+    assert shown(client.get(url)) == 3
+    assert shown(client.get(url, {"village": h.area.v1.pk})) == 2
 
 
 def test_board_fragment_and_polling(client, hotline):
@@ -212,10 +277,13 @@ def test_order_list_is_scoped(client, hotline):
 def test_order_list_queries_do_not_grow(client, hotline):
     client.force_login(hotline.command)
     hotline.new_order()
+    filtered = f"{reverse('order-list')}?view=open&village={hotline.area.v1.pk}"
     few = queries(client, reverse("order-list"))
+    few_filtered = queries(client, filtered)
     for _ in range(5):
         s.order_dispatch(actor=hotline.command, order=hotline.new_order(), lead_unit=hotline.d1)
     assert queries(client, reverse("order-list")) == few
+    assert queries(client, filtered) == few_filtered
 
 
 def test_notifications_list_and_mark_read(client, hotline):

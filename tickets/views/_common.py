@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from grids.models import Town
 from grids.selectors import towns_for_user
@@ -54,3 +56,10 @@ def query_without(params: QueryDict, *names: str) -> str:
     for name in names:
         kept.pop(name, None)
     return kept.urlencode()
+
+
+def unit_options(units) -> SafeString:
+    """The units as <option>s, built once per page: every order waiting for dispatch offers
+    the same two lists (lead unit, co-handling units), and drawing them through the template
+    for each row cost more than the rest of the board together."""
+    return format_html_join("", '<option value="{}">{}</option>', ((u.pk, str(u)) for u in units))

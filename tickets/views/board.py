@@ -14,14 +14,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from grids.selectors import village_list_for_user
+from grids.selectors import area_choices_for_user
 from huaisi.access import require_capability
+from huaisi.list_filters import count_rows, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors
 from ..models import Source, State
-from ._common import Page, int_or_none, page_number, query_without, town_for
+from ._common import Page, int_or_none, page_number, query_without, town_for, unit_options
 
 VIEWS = (
     ("new", "new"),
@@ -50,16 +51,17 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     by_category = {c.pk: c for top in categories for c in (top, *top.children.all())}
     units = list(selectors.units_of_town(town=town))
     by_unit_id = {u.pk: u for u in units}
-    villages = list(village_list_for_user(user=request.user).filter(town=town))
-    village_ids = {v.pk for v in villages}
+    choices = area_choices_for_user(
+        user=request.user, capability=Capability.DISPATCH_TICKETS, town=town
+    )
+    notices: list[str] = []
+    area = read_area(params, choices, notices)
     state = params.get("state", "")
     state = state if state in State.values else ""
     source = params.get("source", "")
     source = source if source in Source.values else ""
     category = by_category.get(int_or_none(params.get("category")))
     unit = by_unit_id.get(int_or_none(params.get("unit")))
-    village_id = int_or_none(params.get("village"))
-    village_id = village_id if village_id in village_ids else None
     query = params.get("q", "").strip()[:40]
     orders = selectors.dispatch_board(
         user=request.user,
@@ -70,14 +72,17 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
         source=source,
         query=query,
         state=state,
-        village_id=village_id,
+        village_id=area.village_id,
+        grid_id=area.grid_id,
     )
     page = Page.of(orders, page_number(params))
+    result_count = count_rows(orders)
     counts = selectors.board_counts(town=town)
     load = list(selectors.board_by_unit(town=town))
     extensions = list(selectors.pending_extensions(town=town))
     seen = _fingerprint(
         counts,
+        result_count,
         [(o.pk, o.state, o.updated_at, o.overdue, o.due_soon) for o in page.rows],
         [(u.pk, u.open_count, u.overdue_count, u.due_soon_count) for u in load],
         [e.pk for e in extensions],
@@ -94,8 +99,12 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
         "load": load,
         "extensions": extensions,
         "units": units,
+        "unit_options": unit_options(units),
         "categories": categories,
-        "villages": villages,
+        "area_choices": choices,
+        "area": area,
+        "result_count": result_count,
+        "filter_notices": notices,
         "states": State.choices,
         "sources": Source.choices,
         "f": {
@@ -103,7 +112,6 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
             "source": source,
             "category": category.pk if category else None,
             "unit": unit.pk if unit else None,
-            "village": village_id,
             "q": query,
         },
         "seen": seen,

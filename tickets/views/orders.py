@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from grids.selectors import grid_list_for_user, village_list_for_user
+from grids.selectors import area_choices_for_user, grid_list_for_user, village_list_for_user
 from huaisi.access import require_capability, user_can
+from huaisi.list_filters import count_rows, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
@@ -30,10 +32,18 @@ from ..models import (
     State,
     WorkOrder,
 )
-from ._common import Page, page_number, query_without, town_for
+from ._common import Page, page_number, query_without, town_for, unit_options
 from .actions import ACTS, ACTS_BY_NAME, Roles
 
 SATISFACTION = dict(Satisfaction.choices)
+# The board's views, offered on the list too (the dashboard's order figures link to them).
+LIST_VIEWS = (
+    ("new", gettext_lazy("To dispatch")),
+    ("overdue", gettext_lazy("Overdue")),
+    ("due_soon", gettext_lazy("Due soon")),
+    ("open", gettext_lazy("All open")),
+    ("closed", gettext_lazy("Closed")),
+)
 
 
 def order_or_404(user, pk: int) -> WorkOrder:
@@ -160,7 +170,7 @@ def _row_response(request, order: WorkOrder, *, message: str, ok: bool, form=Non
     context = {"o": fresh, "row_message": message, "row_ok": ok, "row_form": form}
     context["here"] = _safe_next(request) or ""
     if where == "board":
-        context["units"] = list(selectors.units_of_town(town=order.town))
+        context["unit_options"] = unit_options(selectors.units_of_town(town=order.town))
         return render(request, "tickets/board.html#row", context)
     context["unit_ids"] = set(
         selectors.handler_units(user=request.user).values_list("pk", flat=True)
@@ -247,23 +257,45 @@ def order_file(request: HtmxHttpRequest, pk: int, file_pk: int) -> FileResponse:
 @vary_on_headers("HX-Request")
 def order_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every order the user may see: grid staff their grid's, handlers their unit's, the
-    town's roles all of the town's; searchable by number or title, filtered by state."""
+    town's roles all of the town's; searchable by number or title, filtered by state, by the
+    board's views (to dispatch, overdue, due soon, open, closed), by village and grid."""
     require_capability(request.user, Capability.VIEW_TICKETS)
     query = request.GET.get("q", "").strip()[:40]
     state = request.GET.get("state", "")
+    notices: list[str] = []
     orders = selectors.orders_for_user(user=request.user).select_related(*selectors.LIST_RELATED)
     if state in State.values:
         orders = orders.filter(state=state)
     else:
         state = ""
+    view = request.GET.get("view", "").strip()
+    if view in selectors.BOARD_VIEWS:
+        orders = orders.filter(selectors.board_view_filter(view))
+    elif view:
+        notices.append(
+            _("“%(value)s” is not one of the choices: showing every order.") % {"value": view[:20]}
+        )
+        view = ""
+    choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_TICKETS)
+    area = read_area(request.GET, choices, notices)
+    if area.village is not None:
+        orders = orders.filter(village_id=area.village_id)
+    if area.grid is not None:
+        orders = orders.filter(grid_id=area.grid_id)
     if query:
         orders = orders.filter(Q(number__startswith=query.upper()) | Q(title__contains=query))
     page = Page.of(orders.order_by("-created_at", "-pk"), page_number(request.GET))
     context = {
         "page": page,
+        "result_count": count_rows(orders),
+        "filter_notices": notices,
         "query": query,
         "state": state,
         "states": State.choices,
+        "view": view,
+        "views": LIST_VIEWS,
+        "area_choices": choices,
+        "area": area,
         "base_query": query_without(request.GET, "page"),
         "can_create": user_can(request.user, Capability.DISPATCH_TICKETS),
         "can_report": user_can(request.user, Capability.REPORT_TICKETS),

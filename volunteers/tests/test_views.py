@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -86,7 +87,8 @@ def test_activity_list_full_page_and_fragment(
     full = client.get(reverse("activity-list"))
     assert full.status_code == 200 and b"<html" in full.content
     assert full.content.decode().count("河道沿线") == 4
-    with django_assert_num_queries(3):
+    # user, roles, the rows, their count (no area asked for: the areas are not read)
+    with django_assert_num_queries(4):
         fragment = client.get(
             reverse("activity-list"),
             {"status": "logged"},
@@ -190,6 +192,42 @@ def test_wish_list_per_village_with_status_filter(
     assert "辅导作业" not in client.get(reverse("wish-list"), {"status": "closed"}).content.decode()
     client.force_login(other_role_users[RoleKind.VILLAGE_CLERK])
     assert "修屋顶" not in client.get(reverse("wish-list")).content.decode()
+
+
+def _shown(response) -> int:
+    assert response.status_code == 200
+    found = re.search(r'data-result-count="(\d+)"', response.content.decode())
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.django_db
+def test_wishes_and_activities_filter_by_village_and_grid_with_a_count(
+    client, settings, team, members, resident, area, role_users
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    worker = role_users[RoleKind.MICROGRID_WORKER]
+    for title in ("修屋顶", "要轮椅"):
+        services.wish_record(resident=resident, by=worker, title=title)  # in V1G1
+    leader = role_users[RoleKind.VOLUNTEER_LEADER]
+    _log(team, leader, [(members["plain"], "2")], "a1")
+    in_grid = _log(team, leader, [(members["plain"], "3")], "a2")
+    Activity.objects.filter(pk=in_grid.pk).update(grid=area.g11)
+    client.force_login(role_users[RoleKind.TOWN_ADMIN])
+
+    wishes = reverse("wish-list")
+    assert _shown(client.get(wishes, {"grid": area.g11.pk})) == 2
+    assert _shown(client.get(wishes, {"grid": area.g11.pk, "status": "recorded"})) == 2
+    page = client.get(wishes, {"grid": area.g12.pk}).content.decode()
+    assert "No wish matches." in page and f'<option value="{area.g12.pk}" selected>' in page
+    r = client.get(wishes, {"grid": "999999"})
+    assert _shown(r) == 2 and "The grid asked for is not among your areas" in r.content.decode()
+
+    activities = reverse("activity-list")
+    assert _shown(client.get(activities, {"village": area.v1.pk, "month": "2026-03"})) == 2
+    assert _shown(client.get(activities, {"grid": area.g11.pk})) == 1
+    assert _shown(client.get(activities, {"village": area.v2.pk})) == 0
+    r = client.get(activities, {"month": "2026-3-x"})
+    assert _shown(r) == 2 and "is not a month like 2026-05" in r.content.decode()
 
 
 @pytest.mark.django_db

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from grids.models import Village
+from grids.selectors import area_choices_for_user
 from huaisi.access import require_capability
+from huaisi.list_filters import count_rows, read_area, read_month
 from huaisi.roles import Capability, RoleKind
 from huaisi.selectors import roles_in_force
 from huaisi.views import HtmxHttpRequest
@@ -32,16 +34,28 @@ def activity_list(request: HtmxHttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_VOLUNTEERS)
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
-    month = request.GET.get("month", "")[:7]
-    rows = list(
-        selectors.activity_list_for_user(user=request.user, status=status, kind=kind, month=month)[
-            : selectors.LIST_LIMIT + 1
-        ]
+    notices: list[str] = []
+    start = read_month(request.GET.get("month"), notices)
+    month = f"{start:%Y-%m}" if start else ""
+    choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_VOLUNTEERS)
+    area = read_area(request.GET, choices, notices)
+    activities = selectors.activity_list_for_user(
+        user=request.user,
+        status=status,
+        kind=kind,
+        month=month,
+        village_id=area.village_id,
+        grid_id=area.grid_id,
     )
+    rows = list(activities[: selectors.LIST_LIMIT + 1])
     context = {
         "activities": rows[: selectors.LIST_LIMIT],
         "more": len(rows) > selectors.LIST_LIMIT,
         "limit": selectors.LIST_LIMIT,
+        "result_count": count_rows(activities),
+        "filter_notices": notices,
+        "area_choices": choices,
+        "area": area,
         "status": status,
         "kind": kind,
         "month": month,

@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from grids.models import Village
 from huaisi.access import require_capability, user_can
+from huaisi.list_filters import ResultCount
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
@@ -46,6 +47,7 @@ def project_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         **filters,
         "projects": projects,
+        "result_count": ResultCount(n=len(projects)),
         "villages": villages_seen(request.user),
         "years": _years(request.user, filters["year"]),
         "categories": Project.Category.choices,

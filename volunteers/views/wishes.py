@@ -9,15 +9,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from grids.selectors import area_choices_for_user
 from households import selectors as register
 from huaisi.access import require_capability, user_can
+from huaisi.list_filters import ResultCount, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import ClaimForm, CloseForm, FulfilForm, WishForm, apply_errors
 from ..models import Team, Wish
-from ._common import int_or_none, villages_seen
+from ._common import int_or_none
 
 RESIDENT_RESULTS = 20
 
@@ -27,20 +29,27 @@ RESIDENT_RESULTS = 20
 @vary_on_headers("HX-Request")
 def wish_list(request: HtmxHttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_VOLUNTEERS)
-    village_id = int_or_none(request.GET.get("village"))
+    notices: list[str] = []
+    choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_VOLUNTEERS)
+    area = read_area(request.GET, choices, notices)
     status = request.GET.get("status", "")
+    if status not in Wish.Status.values:
+        status = ""
+    where = {"village_id": area.village_id, "grid_id": area.grid_id}
     rows = list(
-        selectors.wish_list_for_user(user=request.user, village_id=village_id, status=status)[
+        selectors.wish_list_for_user(user=request.user, status=status, **where)[
             : selectors.LIST_LIMIT + 1
         ]
     )
-    counts = selectors.wish_status_counts(user=request.user, village_id=village_id)
+    counts = selectors.wish_status_counts(user=request.user, **where)
     context = {
         "wishes": rows[: selectors.LIST_LIMIT],
         "more": len(rows) > selectors.LIST_LIMIT,
         "limit": selectors.LIST_LIMIT,
-        "villages": villages_seen(request.user),
-        "village_id": village_id,
+        "result_count": ResultCount(n=counts.get(status, 0) if status else sum(counts.values())),
+        "filter_notices": notices,
+        "area_choices": choices,
+        "area": area,
         "status": status,
         "statuses": Wish.Status.choices,
         "status_counts": [

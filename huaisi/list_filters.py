@@ -1,0 +1,146 @@
+"""Filters several list pages share, read from the query string: a month, a day, a village and
+a grid; and the count of rows a list shows above them.
+
+The dashboards link to the lists with these filters, so that each number on a screen opens the
+rows it counts. A value that cannot be used (not a month, a grid outside the user's areas) is
+dropped and the page says so above its results, then shows what it would without that filter:
+a link kept from an old page or typed by hand still leads somewhere, and nobody takes the
+unfiltered list for the filtered one. The areas offered are the user's own (`AreaChoices`,
+read by `grids.selectors.area_choices_for_user`), so a filter never widens what a user sees.
+"""
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# Counting stops here: a COUNT over every order of a town costs more than the page it heads,
+# and beyond this nobody reads the exact number.
+COUNT_CAP = 10_000
+
+
+def _clip(raw: str) -> str:
+    return raw.strip()[:20]
+
+
+def read_month(raw: str | None, notices: list[str]) -> datetime.date | None:
+    """The first day of the month `YYYY-MM`; None when absent, or unreadable (with a notice)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    match = MONTH_RE.match(text)
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return datetime.date(year, month, 1)
+    notices.append(
+        _("“%(value)s” is not a month like 2026-05: showing every month.") % {"value": _clip(text)}
+    )
+    return None
+
+
+def month_after(start: datetime.date) -> datetime.date:
+    """The first day of the month after `start`'s."""
+    return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def read_day(raw: str | None, notices: list[str]) -> datetime.date | None:
+    """The day `YYYY-MM-DD`; None when absent, or unreadable (with a notice)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or len(text) != 10 or not 2000 <= day.year <= 2100:
+        notices.append(
+            _("“%(value)s” is not a date like 2026-05-31: showing every day.")
+            % {"value": _clip(text)}
+        )
+        return None
+    return day
+
+
+class AreaChoices:
+    """The villages and grids a user may filter a list by (their own areas), by code. Read
+    when first asked for: an htmx request for a list's rows, with no area in its query,
+    shows no select and checks no id, so it costs no query for them."""
+
+    def __init__(self, grids: Iterable = ()):
+        self._grids = grids
+
+    @cached_property
+    def grids(self) -> list:
+        return list(self._grids)
+
+    @cached_property
+    def villages(self) -> list:
+        return list({grid.village_id: grid.village for grid in self.grids}.values())
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    village: object | None = None
+    grid: object | None = None
+
+    @property
+    def village_id(self) -> int | None:
+        return self.village.pk if self.village is not None else None
+
+    @property
+    def grid_id(self) -> int | None:
+        return self.grid.pk if self.grid is not None else None
+
+
+def _pick(raw: str | None, rows: Callable[[], list], notices: list[str], message: str):
+    text = (raw or "").strip()
+    if not text:
+        return None
+    row = next((row for row in rows() if str(row.pk) == text), None)
+    if row is None:
+        notices.append(message)
+    return row
+
+
+def read_area(params, choices: AreaChoices, notices: list[str]) -> AreaFilter:
+    """`?village=<id>&grid=<id>`, each one of the user's own; a grid outside the chosen
+    village is dropped (the village stays)."""
+    village = _pick(
+        params.get("village"),
+        lambda: choices.villages,
+        notices,
+        _("The village or community asked for is not among your areas: showing all of yours."),
+    )
+    grid = _pick(
+        params.get("grid"),
+        lambda: choices.grids,
+        notices,
+        _("The grid asked for is not among your areas: showing all of yours."),
+    )
+    if grid is not None and village is not None and grid.village_id != village.pk:
+        notices.append(
+            _("The grid asked for is not in %(village)s: showing the whole village.")
+            % {"village": village.name}
+        )
+        grid = None
+    return AreaFilter(village=village, grid=grid)
+
+
+@dataclass(frozen=True)
+class ResultCount:
+    """How many rows a list holds: `n`, or more than `n` when `more`."""
+
+    n: int
+    more: bool = False
+
+
+def count_rows(queryset: QuerySet, cap: int = COUNT_CAP) -> ResultCount:
+    """One query, `COUNT(*)` over at most `cap` + 1 rows."""
+    n = queryset.order_by()[: cap + 1].count()
+    return ResultCount(n=min(n, cap), more=n > cap)
