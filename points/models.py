@@ -269,6 +269,13 @@ class Entry(models.Model):
                 name="points_entry_ranking",
             ),
             models.Index(fields=["household", "rule", "deed_date"], name="points_entry_rule_month"),
+            # The audit trail (/audit/) reads the newest recorded and the newest reviewed first.
+            models.Index(fields=["-recorded_at", "-id"], name="points_entry_newest"),
+            models.Index(
+                fields=["-reviewed_at", "-id"],
+                condition=Q(reviewed_at__isnull=False),
+                name="points_entry_newest_review",
+            ),
         ]
         triggers = [
             pgtrigger.Protect(name="entry_no_delete", operation=pgtrigger.Delete),

@@ -458,7 +458,11 @@ class TimelineEvent(models.Model):
     class Meta:
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
-        indexes = [models.Index(fields=["order", "at"], name="timeline_order_at")]
+        indexes = [
+            models.Index(fields=["order", "at"], name="timeline_order_at"),
+            # The audit trail (/audit/) reads the newest events of the whole town first.
+            models.Index(fields=["-at", "-id"], name="timeline_newest"),
+        ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
