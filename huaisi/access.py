@@ -182,26 +182,6 @@ def get_for_user(user, queryset: QuerySet, *, pk, capability: str | None = None)
     return obj
 
 
-def _loaded_area(obj: Model) -> dict[Level, int | None] | None:
-    """`ancestors_of(obj)` when every related row on the way is already loaded (a null
-    foreign key gives None), else None: reading them would cost a query per hop."""
-    found: dict[Level, int | None] = {}
-    for level, path in obj.area_paths.items():
-        if path == "pk":
-            found[level] = obj.pk
-            continue
-        *hops, last = path.split("__")
-        target = obj
-        for hop in hops:
-            if target is None:
-                break
-            if not target._meta.get_field(hop).is_cached(target):
-                return None
-            target = getattr(target, hop)
-        found[level] = None if target is None else getattr(target, f"{last}_id")
-    return found
-
-
 def _grant_covers(grant: Grant, area: dict[Level, int | None]) -> bool:
     """`_grant_filter` applied to one row in memory: the same level is compared."""
     if grant.level == Level.DEPARTMENT:
@@ -224,7 +204,7 @@ def may_see(user, obj: Model, *, capability: str, queryset: QuerySet | None = No
         return False
     if user.is_superuser:
         return True
-    area = _loaded_area(obj)
+    area = _area_ids(obj, loaded_only=True)
     if area is None:
         queryset = queryset if queryset is not None else type(obj)._default_manager.all()
         return visible_to(user, queryset.filter(pk=obj.pk), capability=capability).exists()
@@ -232,10 +212,11 @@ def may_see(user, obj: Model, *, capability: str, queryset: QuerySet | None = No
     return any(grant.kind in allowed and _grant_covers(grant, area) for grant in grants_for(user))
 
 
-def ancestors_of(obj: Model) -> dict[Level, int]:
-    """The id of `obj` and of each area above it, by level, read from its `area_paths`
-    (the related rows on the way must be loaded, or each hop costs a query)."""
-    found = {}
+def _area_ids(obj: Model, *, loaded_only: bool) -> dict[Level, int | None] | None:
+    """The id of `obj` and of each area above it, by level, read from its `area_paths` (a
+    null foreign key on the way gives None). With `loaded_only`, None as soon as a related
+    row on the way is not loaded yet, instead of reading it (a query per hop)."""
+    found: dict[Level, int | None] = {}
     for level, path in obj.area_paths.items():
         if path == "pk":
             found[level] = obj.pk
@@ -243,9 +224,19 @@ def ancestors_of(obj: Model) -> dict[Level, int]:
         *hops, last = path.split("__")
         target = obj
         for hop in hops:
+            if target is None:
+                break
+            if loaded_only and not target._meta.get_field(hop).is_cached(target):
+                return None
             target = getattr(target, hop)
-        found[level] = getattr(target, f"{last}_id")
+        found[level] = None if target is None else getattr(target, f"{last}_id")
     return found
+
+
+def ancestors_of(obj: Model) -> dict[Level, int | None]:
+    """The id of `obj` and of each area above it, by level, read from its `area_paths`
+    (the related rows on the way must be loaded, or each hop costs a query)."""
+    return _area_ids(obj, loaded_only=False)
 
 
 def _covering_grants(user, obj: Model) -> list[Grant]:
