@@ -8,9 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from huaisi.access import get_for_user, require_capability, user_can, user_can_in
 from huaisi.list_filters import AreaChoices, AreaFilter, ResultCount, read_area, read_day
 from huaisi.roles import Capability
+from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
 
 from . import inspection_selectors as selectors
@@ -216,12 +216,7 @@ def inspection_photo(request, pk: int, size: str = "full") -> HttpResponse:
     """A photo, for those who may see its inspection (photos show residents' homes)."""
     photo = selectors.photo_get_for_user(user=request.user, pk=pk)
     stored = photo.thumbnail if size == "thumb" else photo.image
-    if not isinstance(stored.storage, FileSystemStorage):
-        # Object storage: a short-lived signed URL.
-        return HttpResponseRedirect(stored.url)
-    response = FileResponse(stored.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_private_file(stored, content_type="image/jpeg")
 
 
 @require_GET

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -182,3 +185,37 @@ def check_document(upload, *, stem: str = "document") -> CheckedDocument:
         content_type=DOCUMENT_TYPES[extension],
         extension=extension,
     )
+
+
+# --- Serving a private file -------------------------------------------------------------------
+
+# Browsers may keep a private file an hour (never a shared cache: they show residents' homes).
+PRIVATE_MAX_AGE = 3600
+
+
+def serve_private_file(
+    stored, *, content_type: str, filename: str | None = None, as_attachment: bool = False
+) -> HttpResponse:
+    """A stored upload (a FieldFile) to a user the caller has already checked may see it.
+
+    On local storage the web process streams it; on object storage (MEDIA_STORAGE=s3) the
+    browser is sent to a short-lived signed URL instead, so large files do not pass through
+    the web process. A file missing from storage answers 404, not a server error."""
+    if not stored:
+        raise Http404
+    if not isinstance(stored.storage, FileSystemStorage):
+        parameters = {"ResponseContentType": content_type}
+        if filename:
+            parameters["ResponseContentDisposition"] = content_disposition_header(
+                as_attachment, filename
+            )
+        return HttpResponseRedirect(stored.storage.url(stored.name, parameters=parameters))
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type=content_type, filename=filename or "", as_attachment=as_attachment
+    )
+    response["Cache-Control"] = f"private, max-age={PRIVATE_MAX_AGE}"
+    return response

@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +16,7 @@ from households.models import Household
 from huaisi.access import require_capability, visible_to
 from huaisi.list_filters import ResultCount, month_after, read_area, read_month
 from huaisi.roles import Capability
+from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
@@ -185,16 +185,7 @@ def entry_photo(request: HtmxHttpRequest, pk: int, size: str) -> HttpResponse:
     residents' homes, so they are never public files."""
     photo = selectors.photo_get_for_user(user=request.user, pk=pk)
     field = photo.thumbnail if size == "thumb" else photo.image
-    if not isinstance(field.storage, FileSystemStorage):
-        # Object storage hands out short-lived signed URLs.
-        return redirect(field.url)
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_private_file(field, content_type="image/jpeg")
 
 
 @require_GET

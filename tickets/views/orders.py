@@ -19,6 +19,7 @@ from grids.selectors import area_choices_for_user, grid_list_for_user, village_l
 from huaisi.access import require_capability, user_can
 from huaisi.list_filters import count_rows, read_area
 from huaisi.roles import Capability
+from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
@@ -241,8 +242,8 @@ def order_file(request: HtmxHttpRequest, pk: int, file_pk: int) -> FileResponse:
         raise Http404
     thumb = request.GET.get("thumb") == "1" and attachment.thumbnail
     stored = attachment.thumbnail if thumb else attachment.file
-    return FileResponse(
-        stored.open("rb"),
+    return serve_private_file(
+        stored,
         as_attachment=not attachment.is_image,
         filename=attachment.name,
         content_type=attachment.content_type if not thumb else "image/jpeg",

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from huaisi.access import require_capability
 from huaisi.list_filters import count_rows, read_area, read_month
 from huaisi.roles import Capability, RoleKind
 from huaisi.selectors import roles_in_force
+from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
@@ -180,4 +181,4 @@ def photo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_VOLUNTEERS)
     found = selectors.photo_get_for_user(user=request.user, pk=pk)
     field = found.thumbnail if request.GET.get("size") == "thumb" else found.image
-    return FileResponse(field.open("rb"), content_type="image/jpeg")
+    return serve_private_file(field, content_type="image/jpeg")
