@@ -189,6 +189,8 @@ class Checked:
     new: int = 0
     existing: int = 0
     moves: list[dict] = field(default_factory=list)
+    # Numbers of the households the file would leave with no one living in them.
+    emptied: list[str] = field(default_factory=list)
 
     def problem(self, row: int, column: str, message: str) -> None:
         self.problems.append((row, column, str(message)))
@@ -201,6 +203,8 @@ class Checked:
             "existing": self.existing,
             "move_count": len(self.moves),
             "moves": self.moves[:MOVES_KEPT],
+            "emptied": self.emptied[:MOVES_KEPT],
+            "emptied_count": len(self.emptied),
         }
 
 
@@ -591,6 +595,37 @@ def _check_residents(result: Checked, *, header: dict, user) -> None:
             result.existing += 1
         else:
             result.new += 1
+    good = [r for r in result.records if r["row"] not in result.bad_rows]
+    result.emptied = _emptied_households(good, people)
+
+
+def _emptied_households(good: list[dict], people: dict[str, dict]) -> list[str]:
+    """The households the file leaves with no one present: everyone moves to another household
+    or is marked moved out or deceased. Decision: the import does not change such a
+    household's status itself (moved out, merged or split is the clerk's call, on its page);
+    the dry run and the result name them so that none stays "active" unnoticed."""
+    present = lambda r: not (r["moved_out"] or r["deceased"])  # noqa: E731
+    candidates = {
+        people[r["id_number"]]["household_id"]
+        for r in good
+        if r["id_number"] in people and people[r["id_number"]]["household_id"] != r["household_id"]
+    } | {r["household_id"] for r in good if not present(r)}
+    candidates.discard(None)
+    if not candidates:
+        return []
+    in_file = {r["id_number"] for r in good}
+    kept = {r["household_id"] for r in good if present(r)}
+    for chunk in _chunks(candidates - kept):
+        kept |= set(
+            Resident.objects.filter(household_id__in=chunk, moved_out=False, deceased=False)
+            .exclude(id_number__in=in_file)
+            .values_list("household_id", flat=True)
+        )
+    emptied = sorted(candidates - kept)
+    numbers: list[str] = []
+    for chunk in _chunks(emptied):
+        numbers += Household.objects.filter(pk__in=chunk).values_list("number", flat=True)
+    return sorted(numbers)
 
 
 def _check_heads(result: Checked, good: list[dict], header: dict) -> None:

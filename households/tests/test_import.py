@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 from pghistory.models import Events
 
@@ -258,6 +259,34 @@ def test_an_id_number_in_another_household_is_a_move_and_is_recorded(clerk, hous
     update = Events.objects.tracks(child).filter(pgh_label="update").get()
     assert update.pgh_context["import_job"] == job.pk
     assert update.pgh_context["user"] == clerk.pk
+
+
+def test_a_household_the_file_empties_is_named_before_and_after(
+    client, clerk, households, settings
+):
+    # H1's only present members all move to H2: the dry run and the result say H1 is left
+    # with no one living in it (the import keeps it active; merging it is the clerk's call).
+    rows = family("H1", "王", start=1)
+    run(clerk, "residents", csv_bytes(RESIDENT_HEADERS, rows))
+    for row in rows:
+        row[0] = "H2"
+    rows[1][6] = rows[2][6] = "其他"
+    job = run(clerk, "residents", csv_bytes(RESIDENT_HEADERS, rows))
+
+    assert job.status == ImportJob.Status.DONE, job.problems
+    assert job.summary["emptied"] == ["H1"] and job.summary["emptied_count"] == 1
+    assert Household.objects.get(number="H1").status == Household.Status.ACTIVE
+    client.force_login(clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("import-detail", args=[job.pk]))
+    assert "1 household left with no one living in it" in html.content.decode()
+
+    # Moving one member of a larger household empties nothing.
+    child = rows[2][:]
+    child[0] = "H1"
+    job = run(clerk, "residents", csv_bytes(RESIDENT_HEADERS, [child]))
+    assert job.status == ImportJob.Status.DONE, job.problems
+    assert job.summary["emptied"] == [] and job.summary["move_count"] == 1
 
 
 def test_the_head_may_change_within_one_file(clerk, households):
