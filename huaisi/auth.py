@@ -35,41 +35,27 @@ def failure_key(request: HttpRequest, username: str) -> str:
     return f"{namespace}:{digest}"
 
 
-def failures_count(key: str) -> int:
-    return cache.get(key, 0)
-
-
-def failure_record(key: str, *, timeout: int) -> int:
-    """Count one failure under `key`; the count expires `timeout` seconds after the latest."""
-    cache.add(key, 0, timeout=timeout)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        failures = 1
-    cache.touch(key, timeout=timeout)
-    return failures
-
-
 def login_is_locked(request: HttpRequest, username: str) -> bool:
-    return failures_count(failure_key(request, username)) >= settings.LOGIN_FAILURE_LIMIT
+    failures = cache.get(failure_key(request, username), 0)
+    return failures >= settings.LOGIN_FAILURE_LIMIT
 
 
 def login_failure_record(request: HttpRequest, username: str) -> int:
     """Count one failed log-in; the count (and so a lock) expires LOGIN_LOCKOUT_SECONDS after
     the latest failure."""
-    return failure_record(failure_key(request, username), timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    key = failure_key(request, username)
+    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        failures = 1
+    cache.touch(key, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    return failures
 
 
 def login_failures_clear(request: HttpRequest, username: str) -> None:
     cache.delete(failure_key(request, username))
-
-
-def screen_key(request: HttpRequest, screen: str) -> str:
-    """The failures of one screen (a village's kiosk) from one address, whoever's card."""
-    namespace = getattr(settings, KEY_NAMESPACE_SETTING, "login-failures")
-    digest = hashlib.sha256(f"{screen}\x00{_client_address(request)}".encode()).hexdigest()
-    return f"{namespace}:screen:{digest}"
 
 
 class ThrottledModelBackend(ModelBackend):

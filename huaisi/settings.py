@@ -307,10 +307,6 @@ CONTENT_SECURITY_POLICY = {
 # lock that pair out for LOGIN_LOCKOUT_SECONDS, even with the right password.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_SECONDS = 15 * 60
-# The kiosk locks a passbook after a few wrong PINs (points.services); this many wrong PINs
-# or unknown passbooks at one screen, across passbooks, pause that screen's log-in for
-# LOGIN_LOCKOUT_SECONDS: trying one common PIN against every passbook number is stopped too.
-KIOSK_SCREEN_FAILURE_LIMIT = 20
 AUTHENTICATION_BACKENDS = ["huaisi.auth.ThrottledModelBackend"]
 
 # --- Celery ------------------------------------------------------------------------------

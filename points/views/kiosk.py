@@ -36,7 +36,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from grids.models import Town, Village
-from huaisi.auth import failure_record, failures_count, screen_key
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
@@ -217,24 +216,13 @@ def kiosk_idle(request: HttpRequest, village_id: int) -> HttpResponse:
 def kiosk_login(request: HtmxHttpRequest, village_id: int) -> HttpResponse:
     village = get_object_or_404(Village.objects.select_related("town"), pk=village_id)
     form = KioskLoginForm(request.POST)
-    screen = screen_key(request, f"kiosk:{village.pk}")
-    if failures_count(screen) >= settings.KIOSK_SCREEN_FAILURE_LIMIT:
-        form.is_valid()
-        form.add_error(
-            None,
-            _(
-                "Too many wrong PINs at this screen: log-in is paused for a quarter of an "
-                "hour. Ask the village office if you need your points now."
-            ),
-        )
-    elif form.is_valid():
+    if form.is_valid():
         try:
             account = services.kiosk_login(
                 passbook_number=form.cleaned_data["passbook_number"],
                 pin=form.cleaned_data["pin"],
             )
         except services.KioskLoginError as exc:
-            failure_record(screen, timeout=settings.LOGIN_LOCKOUT_SECONDS)
             form.add_error(
                 None, _lockout_message(exc.locked_until) if exc.locked_until else str(exc)
             )
