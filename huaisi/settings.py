@@ -155,8 +155,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL's JIT compiler pays off for long analytical queries, not for pages: the town's
 # visit-coverage statement (20,000 households, 114 ms) spent 900 ms more compiling itself once
-# its estimated cost passed jit_above_cost. Off for our connections (DB_JIT=true restores the
-# server's default).
+# its estimated cost passed jit_above_cost. Off for our connections through libpq's `options`
+# (DB_JIT=true leaves the server's setting; a PgBouncer that refuses that startup parameter
+# wants DB_JIT=true and `ALTER ROLE … SET jit = off` instead).
 if not env_bool("DB_JIT", False):
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
@@ -164,7 +165,8 @@ if not env_bool("DB_JIT", False):
 # and again (the user, the roles, a page's list): PostgreSQL then plans each once per
 # connection instead of on every request, which is most of the cost of a short query with
 # joins (1.5 ms planning against 0.1 ms executing for the role lookup of every signed-in page).
-# Behind a transaction-pooling PgBouncer older than 1.21, set DB_PREPARED_STATEMENTS=false.
+# Behind PgBouncer in transaction pooling: 1.21 or newer with max_prepared_statements > 0, or
+# DB_PREPARED_STATEMENTS=false.
 # huaisi/dbcursor.py keeps django-pghistory's audit context working with it.
 if env_bool("DB_PREPARED_STATEMENTS", True):
     from huaisi.dbcursor import Cursor as _ServerBindingCursor

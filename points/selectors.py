@@ -165,11 +165,12 @@ def village_standings(*, village_id: int, month: datetime.date) -> dict[int, tup
     """{household id: (points, rank)} of every pact household of the village for `month`,
     live (as the published ranking would be now), shared through Redis for up to
     STANDINGS_SECONDS and dropped when an approval commits (services._common)."""
-    key = standings_key(village_id=village_id, month=month)
     try:
+        # The key first (it carries the version an approval moves on), then the data.
+        key = standings_key(village_id=village_id, month=month)
         standings = cache.get(key)
     except Exception:  # Redis down: read them from the database
-        standings = None
+        key, standings = None, None
     if standings is not None:
         return standings
     with connection.cursor() as cursor:
@@ -178,7 +179,8 @@ def village_standings(*, village_id: int, month: datetime.date) -> dict[int, tup
         )
         standings = {household: (points, rank) for household, points, rank in cursor}
     try:
-        cache.set(key, standings, STANDINGS_SECONDS)
+        if key is not None:
+            cache.set(key, standings, STANDINGS_SECONDS)
     except Exception:  # Redis down: the next visit reads them again
         logger.warning("could not cache the standings of village %s", village_id, exc_info=True)
     return standings

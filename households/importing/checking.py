@@ -616,11 +616,13 @@ def _emptied_households(good: list[dict], people: dict[str, dict]) -> list[str]:
     in_file = {r["id_number"] for r in good}
     kept = {r["household_id"] for r in good if present(r)}
     for chunk in _chunks(candidates - kept):
-        kept |= set(
-            Resident.objects.filter(household_id__in=chunk, moved_out=False, deceased=False)
-            .exclude(id_number__in=in_file)
-            .values_list("household_id", flat=True)
-        )
+        # The file's ID numbers are filtered here, not in SQL: a town's file holds more of
+        # them than one statement may carry as parameters (65,535).
+        for household_id, id_number in Resident.objects.filter(
+            household_id__in=chunk, moved_out=False, deceased=False
+        ).values_list("household_id", "id_number"):
+            if not id_number or id_number not in in_file:
+                kept.add(household_id)
     emptied = sorted(candidates - kept)
     numbers: list[str] = []
     for chunk in _chunks(emptied):

@@ -113,12 +113,22 @@ def replayed_with_other_content() -> ValidationError:
 STANDINGS_SECONDS = 60
 
 
+def _standings_version_key(village_id: int, month: datetime.date) -> str:
+    return f"points:standings-version:{village_id}:{month:%Y-%m}"
+
+
 def standings_key(*, village_id: int, month: datetime.date) -> str:
-    return f"points:standings:{village_id}:{month:%Y-%m}"
+    """Where the standings live now. The key carries a version that an approval moves on when
+    it commits: standings a reader computed before that (and stores after it) land under the
+    old version, which nobody reads any more."""
+    version = cache.get(_standings_version_key(village_id, month), 0)
+    return f"points:standings:{village_id}:{month:%Y-%m}:v{version}"
 
 
 def forget_standings(*, village_id: int, month: datetime.date) -> None:
+    key = _standings_version_key(village_id, month)
     try:
-        cache.delete(standings_key(village_id=village_id, month=month))
+        cache.add(key, 0, timeout=None)
+        cache.incr(key)
     except Exception:  # Redis down: the standings expire by themselves
         logger.warning("could not drop the standings of village %s", village_id, exc_info=True)

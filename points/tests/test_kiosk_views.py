@@ -108,6 +108,22 @@ def test_the_village_standings_are_shared_and_an_approval_updates_them(
     assert re.search(r'data-testid="rank">2<', html)  # the rival now has 20
 
 
+def test_standings_computed_before_an_approval_are_not_served_after_it(
+    account, area, rules, staff, django_capture_on_commit_callbacks
+):
+    # A kiosk page that read the standings just before an approval committed, and stores
+    # them just after, must not serve the old rank for the next minute.
+    from points.selectors import village_standings
+
+    earn(account.household, rules["mediation"], staff)
+    month = month_start(timezone.localdate())
+    slow_reader_key = standings_key(village_id=area.v1.pk, month=month)
+    with django_capture_on_commit_callbacks(execute=True):
+        earn(account.household, rules["mediation"], staff)
+    cache.set(slow_reader_key, {account.household_id: (10, 1)}, 60)  # stored too late
+    assert village_standings(village_id=area.v1.pk, month=month)[account.household_id] == (20, 1)
+
+
 def test_a_wrong_pin_says_so_and_changes_nothing(client, account, area):
     response = sign_in(client, account, area.v1, pin="1111")
 
