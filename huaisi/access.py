@@ -133,19 +133,22 @@ def require_capability(user, capability: str) -> None:
         raise PermissionDenied
 
 
-def _grant_filter(grant: Grant, paths: dict[Level, str]) -> Q | None:
+def _compared_level(grant: Grant, levels) -> Level | None:
+    """The level at which a row placed at `levels` is compared with the grant's scope: its
+    own level if the row has it, else the nearest coarser one. Climb no higher than the
+    village: a town-wide row (a department, a town report) is for town roles, not for every
+    grid leader of the town. Department grants compare departments only."""
     if grant.level == Level.DEPARTMENT:
-        path = paths.get(Level.DEPARTMENT)
-        return Q(**{path: grant.ancestors[Level.DEPARTMENT]}) if path else None
-    # Climb no higher than the village: a town-wide row (a department, a town report) is for
-    # town roles, not for every grid leader of the town.
+        return Level.DEPARTMENT if Level.DEPARTMENT in levels else None
     reachable = AREA_LEVELS[: AREA_LEVELS.index(grant.level) + 1]
     if grant.level != Level.TOWN:
         reachable = reachable[1:]
-    for level in reversed(reachable):
-        if level in paths:
-            return Q(**{paths[level]: grant.ancestors[level]})
-    return None
+    return next((level for level in reversed(reachable) if level in levels), None)
+
+
+def _grant_filter(grant: Grant, paths: dict[Level, str]) -> Q | None:
+    level = _compared_level(grant, paths)
+    return None if level is None else Q(**{paths[level]: grant.ancestors[level]})
 
 
 def visible_to(user, queryset: QuerySet, *, capability: str | None = None) -> QuerySet:
@@ -183,18 +186,9 @@ def get_for_user(user, queryset: QuerySet, *, pk, capability: str | None = None)
 
 
 def _grant_covers(grant: Grant, area: dict[Level, int | None]) -> bool:
-    """`_grant_filter` applied to one row in memory: the same level is compared."""
-    if grant.level == Level.DEPARTMENT:
-        return (
-            Level.DEPARTMENT in area and area[Level.DEPARTMENT] == grant.ancestors[Level.DEPARTMENT]
-        )
-    reachable = AREA_LEVELS[: AREA_LEVELS.index(grant.level) + 1]
-    if grant.level != Level.TOWN:
-        reachable = reachable[1:]
-    for level in reversed(reachable):
-        if level in area:
-            return area[level] is not None and area[level] == grant.ancestors[level]
-    return False
+    """`_grant_filter` applied to one row in memory."""
+    level = _compared_level(grant, area)
+    return level is not None and area[level] is not None and area[level] == grant.ancestors[level]
 
 
 def may_see(user, obj: Model, *, capability: str, queryset: QuerySet | None = None) -> bool:
