@@ -134,7 +134,15 @@ TEMPLATES = [
             ],
             "builtins": ["django.templatetags.i18n", "template_partials.templatetags.partials"],
         },
-    }
+    },
+    # The pages whose rendering time counts (huaisi/jinja2.py): <app>/jinja2/, asked for
+    # by name with render(..., using="jinja2").
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "huaisi.jinja2.environment"},
+    },
 ]
 
 # --- Data stores -------------------------------------------------------------------------
@@ -189,7 +197,7 @@ if urlsplit(REDIS_URL).scheme not in {"redis", "rediss"}:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "huaisi.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="huaisi"),
         "TIMEOUT": 300,

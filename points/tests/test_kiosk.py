@@ -4,11 +4,13 @@ in a constant number of queries."""
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from points import selectors, services
 from points.models import PointsAccount
+from points.services._common import month_start, standings_key
 from points.tests.conftest import earn, key, new_household
 
 pytestmark = pytest.mark.django_db
@@ -117,15 +119,24 @@ def test_household_view_has_balance_month_rank_entries_baskets_goods(
         by=staff["clerk"],
         idempotency_key=key(),
     )
-    with django_assert_num_queries(6):
+    cache.delete(standings_key(village_id=area.v1.pk, month=month_start(timezone.localdate())))
+    with django_assert_num_queries(2):  # the page, and the village's standings
         view = selectors.household_points(account_id=account.pk)
-        [line.good.name for basket in view.redemptions for line in basket.lines.all()]
-        [entry.rule.title for entry in view.entries]
-    assert view.account.balance == entries * 10 - 10
+    assert view.balance == entries * 10 - 10
     assert view.month_points == entries * 10
     assert view.rank == (1 if entries > 2 else 2)
-    assert [g.name for g in view.goods] == ["大米"]
+    assert view.ranked == 2
+    assert [(g.name, g.unit, g.price_points, g.stock) for g in view.goods] == [
+        ("大米", "袋", 10, 4)
+    ]
     assert len(view.entries) == entries
+    assert {(e.title, e.points, e.status) for e in view.entries} == {
+        (rules["mediation"].title, 10, "approved")
+    }
+    [basket] = view.redemptions
+    assert (basket.total_points, basket.lines, basket.is_refund) == (10, [("大米", 1)], False)
+    assert basket.redeemed_on == timezone.localdate()
+    assert view.published is None
 
 
 def test_statement_lists_each_move_with_running_balance(account, rules, staff):

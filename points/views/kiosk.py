@@ -155,6 +155,7 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
         request,
         "points/kiosk/home.html",
         {"towns": towns, "town": town, "villages": villages},
+        using="jinja2",
     )
 
 
@@ -184,10 +185,13 @@ def _idle_context(request: HttpRequest, village: Village, form: KioskLoginForm) 
         "done": _("You have signed out. Thank you!"),
     }.get(ended or "")
     return {
-        **board_context(village=village, ranking_limit=IDLE_RANKING_ROWS),
+        "village": village,
+        # The notice board's parts are Django templates shared with /board/: given as one.
+        "board": board_context(village=village, ranking_limit=IDLE_RANKING_ROWS),
         "form": form,
         "notice": notice,
         "idle_seconds": KIOSK_IDLE_SECONDS,
+        "today": timezone.localdate(),
     }
 
 
@@ -198,7 +202,9 @@ def kiosk_idle(request: HttpRequest, village_id: int) -> HttpResponse:
     session of this browser, so the next person never finds the last one's household."""
     village = get_object_or_404(Village.objects.select_related("town"), pk=village_id)
     form = KioskLoginForm(initial={"passbook_number": village.code})
-    response = render(request, "points/kiosk/idle.html", _idle_context(request, village, form))
+    response = render(
+        request, "points/kiosk/idle.html", _idle_context(request, village, form), using="jinja2"
+    )
     session_end(request, response)
     response.set_cookie(
         SCREEN_COOKIE,
@@ -241,10 +247,13 @@ def kiosk_login(request: HtmxHttpRequest, village_id: int) -> HttpResponse:
     if request.htmx:
         return render(
             request,
-            "points/kiosk/idle.html#login-form",
-            {"form": form, "village": village, "idle_seconds": KIOSK_IDLE_SECONDS},
+            "points/kiosk/_login_form.html",
+            {"form": form, "village": village},
+            using="jinja2",
         )
-    return render(request, "points/kiosk/idle.html", _idle_context(request, village, form))
+    return render(
+        request, "points/kiosk/idle.html", _idle_context(request, village, form), using="jinja2"
+    )
 
 
 @require_GET
@@ -255,7 +264,13 @@ def kiosk_card(request: HttpRequest, passbook_number: str, token: str) -> HttpRe
     if account is None:
         village_id = _screen_village_id(request)
         back = reverse("kiosk-idle", args=[village_id]) if village_id else reverse("kiosk-home")
-        return render(request, "points/kiosk/card_invalid.html", {"back_url": back}, status=404)
+        return render(
+            request,
+            "points/kiosk/card_invalid.html",
+            {"back_url": back},
+            status=404,
+            using="jinja2",
+        )
     response = redirect("kiosk-household")
     village_id = _screen_village_id(request) or account.village_id
     session_end(request, response)
@@ -270,18 +285,41 @@ def kiosk_household(request: HtmxHttpRequest) -> HttpResponse:
     if session is None:
         return _back_to_board(request, reason="idle" if KIOSK_COOKIE in request.COOKIES else None)
     view = selectors.household_points(account_id=session.account_id)
-    published = selectors.published_rank(
-        household_id=view.account.household_id, village_id=view.village.pk
+    # Plural forms are chosen here: the Jinja2 page only fills in ready sentences.
+    ranked_note = ngettext(
+        "of %(ranked)s household in %(village)s",
+        "of %(ranked)s households in %(village)s",
+        view.ranked or 0,
+    ) % {"ranked": view.ranked, "village": view.village_name}
+    published_note = (
+        ngettext(
+            "%(points)s point that month", "%(points)s points that month", view.published.points
+        )
+        % {"points": view.published.points}
+        if view.published
+        else ""
     )
+    goods = [
+        (
+            good,
+            ngettext(
+                "%(points)s point a %(unit)s", "%(points)s points a %(unit)s", good.price_points
+            )
+            % {"points": good.price_points, "unit": good.unit},
+        )
+        for good in view.goods
+    ]
     return render(
         request,
         "points/kiosk/household.html",
         {
             "view": view,
-            "published": published,
-            "screen_village_id": session.village_id,
+            "ranked_note": ranked_note,
+            "published_note": published_note,
+            "goods": goods,
             "idle_seconds": KIOSK_IDLE_SECONDS,
         },
+        using="jinja2",
     )
 
 
