@@ -25,4 +25,6 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    _class = ReusedClientRedisCacheClient
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient  # Django sets its own here
