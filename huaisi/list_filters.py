@@ -140,7 +140,13 @@ class ResultCount:
     more: bool = False
 
 
-def count_rows(queryset: QuerySet, cap: int = COUNT_CAP) -> ResultCount:
-    """One query, `COUNT(*)` over at most `cap` + 1 rows."""
+def count_rows(
+    queryset: QuerySet, cap: int = COUNT_CAP, *, known: int | None = None
+) -> ResultCount:
+    """How many rows `queryset` holds, up to `cap`. `known`: the number, when the page the list
+    read already shows it (the list ended on that page), which costs no query. Otherwise one
+    query, `COUNT(*)` over at most `cap` + 1 rows."""
+    if known is not None and known <= cap:
+        return ResultCount(n=known)
     n = queryset.order_by()[: cap + 1].count()
     return ResultCount(n=min(n, cap), more=n > cap)

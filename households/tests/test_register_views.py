@@ -13,6 +13,7 @@ from django.urls import reverse
 from conftest import make_user
 from grids.models import MicroGrid
 from households.models import Household, Resident, RevealLog
+from households.selectors import SEARCH_LIMIT
 from households.tests.factories import (
     HouseFactory,
     HouseholdFactory,
@@ -301,18 +302,26 @@ class TestResidentSearch:
         login(client, role_users, RoleKind.GRID_LEADER)
         search(client, q="wj")  # warm the session cache
         # user, roles, the grids and villages to filter by, residents (household, micro-grid,
-        # grid and village joined), their count
-        with django_assert_num_queries(5):
-            assert len(result_names(search(client, q="wj"))) == 5
+        # grid and village joined); the count is the rows' own while they fit on the page
+        with django_assert_num_queries(4):
+            page = search(client, q="wj")
+        assert len(result_names(page)) == 5
+        assert 'data-result-count="5"' in page.content.decode()
         add(35)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             assert len(result_names(search(client, q="wj"))) == 40
+        # Past the first 50: the rows are cut, and one COUNT tells how many match.
+        add(20)
+        with django_assert_num_queries(5):
+            page = search(client, q="wj")
+        assert len(result_names(page)) == SEARCH_LIMIT
+        assert 'data-result-count="60"' in page.content.decode()
         # The results alone (typing in the search box): no areas to offer.
         with django_assert_num_queries(4):
             htmx = client.get(
                 reverse("resident-list"), {"q": "wj"}, HTTP_HX_TARGET="resident-results", **HTMX
             )
-            assert len(result_names(htmx)) == 40
+            assert len(result_names(htmx)) == SEARCH_LIMIT
 
 
 def detail(client, resident, **extra):

@@ -48,7 +48,9 @@ def resident_list(request: HtmxHttpRequest) -> HttpResponse:
         "residents": results[: selectors.SEARCH_LIMIT],
         "more": len(results) > selectors.SEARCH_LIMIT,
         "limit": selectors.SEARCH_LIMIT,
-        "result_count": count_rows(found),
+        "result_count": count_rows(
+            found, known=len(results) if len(results) <= selectors.SEARCH_LIMIT else None
+        ),
         "filter_notices": notices,
         "query": query,
         "tag": tag,

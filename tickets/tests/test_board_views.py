@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tickets import services as s
 from tickets.models import State, WorkOrder
+from tickets.views._common import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +323,22 @@ def test_inbox_closed_tab_lists_led_and_co_handled_orders_newest_first(client, h
     body = text(client.get(reverse("order-inbox"), {"tab": "closed"}))
     assert "本局在办" not in body and "别局的单" not in body
     assert body.index("协办新单") < body.index("本局旧单")
+
+
+def test_the_count_is_right_on_every_page_whether_read_or_counted(client, hotline):
+    # A list that ends on the page shown takes its count from the page (no COUNT query);
+    # a first page with more after it, and a page past the end, count.
+    h = hotline
+    for n in range(PAGE_SIZE + 2):
+        h.new_order(title=f"第{n}件", village=h.area.v1)
+    client.force_login(h.command)
+    url = reverse("order-board")
+    client.get(url)  # warm the session
+    assert shown(client.get(url, {"view": "new"})) == PAGE_SIZE + 2
+    assert shown(client.get(url, {"view": "new", "page": 2})) == PAGE_SIZE + 2
+    assert shown(client.get(url, {"view": "new", "page": 3})) == PAGE_SIZE + 2
+    with CaptureQueriesContext(connection) as first:
+        client.get(url, {"view": "new"})
+    with CaptureQueriesContext(connection) as last:
+        client.get(url, {"view": "new", "page": 2})
+    assert len(last) == len(first) - 1

@@ -42,6 +42,14 @@ class Page:
         rows = list(queryset[start : start + PAGE_SIZE + 1])
         return cls(rows=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
 
+    @property
+    def total(self) -> int | None:
+        """How many rows the whole list holds, when this page shows it: the last page, not
+        past the end. None when a COUNT is needed."""
+        if self.has_next or (not self.rows and self.number > 1):
+            return None
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
+
 
 def int_or_none(value) -> int | None:
     try:

@@ -76,7 +76,7 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
         grid_id=area.grid_id,
     )
     page = Page.of(orders, page_number(params))
-    result_count = count_rows(orders)
+    result_count = count_rows(orders, known=page.total)
     counts = selectors.board_counts(town=town)
     load = list(selectors.board_by_unit(town=town))
     extensions = list(selectors.pending_extensions(town=town))

@@ -288,7 +288,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Page.of(orders.order_by("-created_at", "-pk"), page_number(request.GET))
     context = {
         "page": page,
-        "result_count": count_rows(orders),
+        "result_count": count_rows(orders, known=page.total),
         "filter_notices": notices,
         "query": query,
         "state": state,

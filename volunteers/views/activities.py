@@ -53,7 +53,9 @@ def activity_list(request: HtmxHttpRequest) -> HttpResponse:
         "activities": rows[: selectors.LIST_LIMIT],
         "more": len(rows) > selectors.LIST_LIMIT,
         "limit": selectors.LIST_LIMIT,
-        "result_count": count_rows(activities),
+        "result_count": count_rows(
+            activities, known=len(rows) if len(rows) <= selectors.LIST_LIMIT else None
+        ),
         "filter_notices": notices,
         "area_choices": choices,
         "area": area,
