@@ -11,8 +11,11 @@ What templates may use beyond Jinja2's own:
   reads Django's). Placeholders: `{{ _("Points in %(month)s")|format(month=…) }}`. Plural
   forms are chosen in Python (ngettext there) and passed in.
 - `url("name", arg, …)`, `static("path")`, the `date` filter (Django's, in local time),
-  `language_code()`, and `render_django(name, context)` to include a Django template shared
-  with pages of the other engine.
+  `language_code()`, `mask_id_number(…)` and `mask_phone(…)` (huaisi.privacy), and
+  `render_django(name, context)` to include a Django template shared with pages of the other
+  engine.
+- A Django page can hold a Jinja2 part the other way round: its view renders the part with
+  `render_part(request, name, context)` below and the page prints it (`{{ rows_html }}`).
 - Django's Jinja2 backend adds `request`, `csrf_input` and `csrf_token` to every context.
 """
 
@@ -21,9 +24,11 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, StrictUndefined
+
+from huaisi import privacy
 
 
 def url(name: str, *args) -> str:
@@ -41,6 +46,13 @@ def render_django(template_name: str, context: dict) -> SafeString:
     return render_to_string(template_name, context)
 
 
+def render_part(request, template_name: str, context: dict) -> SafeString:
+    """A Jinja2 template rendered for a Django page to print as it is (`{{ rows_html }}`):
+    Jinja2 escaped what it printed, so the result is marked safe for Django."""
+    html = render_to_string(template_name, context, request, using="jinja2")
+    return mark_safe(html)  # noqa: S308 - escaped by Jinja2's autoescape
+
+
 def environment(**options) -> Environment:
     # A misspelt variable is an error, not an empty string: tests catch it.
     options.pop("autoescape", None)
@@ -54,6 +66,8 @@ def environment(**options) -> Environment:
         static=static,
         language_code=translation.get_language,
         render_django=render_django,
+        mask_id_number=privacy.mask_id_number,
+        mask_phone=privacy.mask_phone,
     )
     env.filters["date"] = date
     return env

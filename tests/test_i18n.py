@@ -1,6 +1,7 @@
 """The Chinese catalogue is complete: every interface string has a reviewed translation."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,28 @@ def test_catalogue_covers_every_string_in_the_sources(tmp_path):
     )
     regenerated = polib.pofile(str(copy / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     assert problems(regenerated) == [], "run `make messages` and translate the new strings"
+
+
+JINJA_CALL = re.compile(r"""\b_\(\s*(["'])(.*?)\1\s*\)""")
+
+
+def test_every_string_of_the_jinja2_templates_reaches_the_catalogue():
+    """makemessages reads the Jinja2 templates (huaisi/jinja2.py) as Django's: it finds
+    `{{ _("text") }}` only with `_(` first in the braces and the string alone inside. A
+    `_("…")` anywhere else would be shown in English however it was translated before."""
+    catalogue = {entry.msgid: entry for entry in polib.pofile(str(CATALOGUE))}
+    templates = sorted(ROOT.glob("*/jinja2/**/*.html"))
+    assert templates, "no Jinja2 templates found"
+    misplaced, missing = [], []
+    for path in templates:
+        source = path.read_text(encoding="utf-8")
+        for match in JINJA_CALL.finditer(source):
+            where = f"{path.relative_to(ROOT)}: {match.group(0)}"
+            before = source[: match.start()].rstrip()
+            if not before.endswith("{{"):
+                misplaced.append(where)
+            entry = catalogue.get(match.group(2))
+            if entry is None or not entry.msgstr:
+                missing.append(where)
+    assert misplaced == [], "write these as {{ _(\"…\") }}, first in their braces"
+    assert missing == [], "run `make messages` and translate these"

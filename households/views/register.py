@@ -6,12 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from grids.selectors import area_choices_for_user
 from huaisi.access import may_see, require_capability, user_can_in, visible_to
 from huaisi.audit import history_of
+from huaisi.jinja2 import render_part
 from huaisi.list_filters import count_rows, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
@@ -44,8 +46,14 @@ def resident_list(request: HtmxHttpRequest) -> HttpResponse:
         grid_id=area.grid_id,
     )
     results = list(found[: selectors.SEARCH_LIMIT + 1])
+    residents = results[: selectors.SEARCH_LIMIT]
+    rows = [
+        (r, ngettext("%(age)s year", "%(age)s years", r.age) % {"age": r.age}) for r in residents
+    ]
     context = {
-        "residents": results[: selectors.SEARCH_LIMIT],
+        "residents": residents,
+        # The rows are the page's cost: a Jinja2 part (see huaisi/jinja2.py).
+        "rows_html": render_part(request, "households/_resident_rows.html", {"rows": rows}),
         "more": len(results) > selectors.SEARCH_LIMIT,
         "limit": selectors.SEARCH_LIMIT,
         "result_count": count_rows(

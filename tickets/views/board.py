@@ -21,6 +21,7 @@ from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors
+from ..badges import board_rows_html
 from ..models import Source, State
 from ._common import Page, int_or_none, page_number, query_without, town_for, unit_options
 
@@ -90,7 +91,10 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and params.get("seen") == seen:
         return HttpResponse(status=204)
     live_query = query_without(params, "seen")
+    here = f"{request.path}?{live_query}" if live_query else request.path
+    options = unit_options(units)
     context = {
+        "rows_html": board_rows_html(request, page.rows, unit_options=options, here=here),
         "town": town,
         "view": view,
         "views": VIEWS,
@@ -99,7 +103,6 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
         "load": load,
         "extensions": extensions,
         "units": units,
-        "unit_options": unit_options(units),
         "categories": categories,
         "area_choices": choices,
         "area": area,
@@ -118,7 +121,6 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
         "live_query": live_query,
         "page_query": query_without(params, "seen", "page"),
         "view_query": query_without(params, "seen", "page", "view"),
-        "here": f"{request.path}?{live_query}" if live_query else request.path,
     }
     template = "tickets/board.html"
     if request.htmx and request.htmx.target == "board-live":

@@ -22,7 +22,7 @@ from huaisi.roles import Capability
 from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
 
-from .. import selectors, services
+from .. import badges, selectors, services
 from ..forms import GridReportForm, OrderCreateForm
 from ..models import (
     Action,
@@ -172,7 +172,8 @@ def _row_response(request, order: WorkOrder, *, message: str, ok: bool, form=Non
     context["here"] = _safe_next(request) or ""
     if where == "board":
         context["unit_options"] = unit_options(selectors.units_of_town(town=order.town))
-        return render(request, "tickets/board.html#row", context)
+        context |= badges.JINJA_HELPERS
+        return render(request, "tickets/_board_row.html", context, using="jinja2")
     context["unit_ids"] = set(
         selectors.handler_units(user=request.user).values_list("pk", flat=True)
     )
