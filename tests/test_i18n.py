@@ -94,5 +94,5 @@ def test_every_string_of_the_jinja2_templates_reaches_the_catalogue():
             entry = catalogue.get(match.group(2))
             if entry is None or not entry.msgstr:
                 missing.append(where)
-    assert misplaced == [], "write these as {{ _(\"…\") }}, first in their braces"
+    assert misplaced == [], 'write these as {{ _("…") }}, first in their braces'
     assert missing == [], "run `make messages` and translate these"

@@ -63,6 +63,15 @@ JINJA_HELPERS = {
 def board_rows_html(request, rows, *, unit_options: str, here: str) -> SafeString:
     """The board's orders, drawn by Jinja2 (fifty rows with their dispatch forms cost several
     times more through Django's templates)."""
-    context = {"rows": rows, "unit_options": unit_options, "here": here, **JINJA_HELPERS}
-    context |= {"row_message": None, "row_ok": False}
-    return render_part(request, "tickets/_board_rows.html", context)
+    context = {"rows": rows, "unit_options": unit_options, "here": here}
+    return render_part(request, "tickets/_board_rows.html", _row_context(context))
+
+
+def inbox_rows_html(request, rows, *, unit_ids: set[int], here: str) -> SafeString:
+    """A unit's inbox orders, drawn by Jinja2 (as the board's)."""
+    context = {"rows": rows, "unit_ids": unit_ids, "here": here}
+    return render_part(request, "tickets/_inbox_rows.html", _row_context(context))
+
+
+def _row_context(context: dict) -> dict:
+    return {"row_message": None, "row_ok": False, **JINJA_HELPERS, **context}

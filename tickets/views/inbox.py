@@ -11,6 +11,7 @@ from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors
+from ..badges import inbox_rows_html
 from ..models import OPEN_STATES, UNIT_DONE_STATES, State
 from ._common import PAGE_SIZE, Page, page_number, query_without
 
@@ -38,14 +39,15 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         user=request.user, states=TABS[tab], units=units, upto=number * PAGE_SIZE + 1
     )
     page = Page.of(orders, number)
+    unit_ids = {u.pk for u in units}
+    here = request.get_full_path()
     context = {
+        "rows_html": inbox_rows_html(request, page.rows, unit_ids=unit_ids, here=here),
         "tab": tab,
         "page": page,
         "units": units,
-        "unit_ids": {u.pk for u in units},
         "unread": selectors.unread_notification_count(user=request.user),
         "page_query": query_without(request.GET, "page"),
-        "here": request.get_full_path(),
     }
     template = "tickets/inbox.html"
     if request.htmx and request.htmx.target == "inbox-results":

@@ -177,7 +177,8 @@ def _row_response(request, order: WorkOrder, *, message: str, ok: bool, form=Non
     context["unit_ids"] = set(
         selectors.handler_units(user=request.user).values_list("pk", flat=True)
     )
-    return render(request, "tickets/inbox.html#row", context)
+    context |= badges.JINJA_HELPERS
+    return render(request, "tickets/_inbox_row.html", context, using="jinja2")
 
 
 @require_POST
