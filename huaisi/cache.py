@@ -4,6 +4,7 @@ Django's backend builds a new `redis.Redis` for every cache call, and redis-py's
 fills a table of some 170 reply parsers each time: 0.05 ms a call, several calls on every
 page (the session, the kiosk's session and standings). A client holds no connection of its
 own (its pool does) and is safe to share between threads, so one per pool does the same work.
+(Django gives each thread its own cache backend, so in practice each thread keeps one.)
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache

@@ -255,17 +255,17 @@ HOUSEHOLD_POINTS_SQL = """
         (SELECT COALESCE(json_agg(json_build_array(
                     b.total_points, (b.redeemed_at AT TIME ZONE %(tz)s)::date, b.receipt_number,
                     b.reverses_id IS NOT NULL,
-                    (SELECT COALESCE(json_agg(json_build_array(g.name, l.quantity)
+                    (SELECT COALESCE(json_agg(json_build_array(gd.name, l.quantity)
                                               ORDER BY l.id), '[]')
-                     FROM points_redemptionline l JOIN points_good g ON g.id = l.good_id
+                     FROM points_redemptionline l JOIN points_good gd ON gd.id = l.good_id
                      WHERE l.redemption_id = b.id))
                 ORDER BY b.redeemed_at DESC, b.id DESC), '[]')
          FROM (SELECT * FROM points_redemption WHERE household_id = h.id
                ORDER BY redeemed_at DESC, id DESC LIMIT %(redemptions)s) b),
-        (SELECT COALESCE(json_agg(json_build_array(g.name, g.unit, g.price_points, g.stock)
-                                  ORDER BY g.price_points, g.name), '[]')
-         FROM points_good g JOIN points_store s ON s.id = g.store_id
-         WHERE s.village_id = v.id AND g.is_active),
+        (SELECT COALESCE(json_agg(json_build_array(gd.name, gd.unit, gd.price_points, gd.stock)
+                                  ORDER BY gd.price_points, gd.name), '[]')
+         FROM points_good gd JOIN points_store s ON s.id = gd.store_id
+         WHERE s.village_id = v.id AND gd.is_active),
         (SELECT json_build_array(p.month, rr.rank, rr.points)
          FROM points_rankingrow rr
          JOIN points_rankingpublication p ON p.id = rr.publication_id
@@ -293,7 +293,7 @@ def household_points(
         "account": account_id,
         "entries": entries,
         "redemptions": redemptions,
-        "tz": timezone.get_default_timezone_name(),
+        "tz": timezone.get_current_timezone_name(),
     }
     with connection.cursor() as cursor:
         cursor.execute(HOUSEHOLD_POINTS_SQL, params)

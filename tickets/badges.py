@@ -60,7 +60,7 @@ JINJA_HELPERS = {
 }
 
 
-def board_rows_html(request, rows, *, unit_options: str, here: str) -> SafeString:
+def board_rows_html(request, rows, *, unit_options: SafeString, here: str) -> SafeString:
     """The board's orders, drawn by Jinja2 (fifty rows with their dispatch forms cost several
     times more through Django's templates)."""
     context = {"rows": rows, "unit_options": unit_options, "here": here}

@@ -2,7 +2,7 @@
 
 import threading
 
-from django.core.cache import cache, caches
+from django.core.cache import caches
 
 from huaisi.cache import RedisCache
 
@@ -16,20 +16,24 @@ def test_the_configured_cache_is_ours_and_reuses_its_client():
 
 
 def test_values_round_trip_from_threads_sharing_the_client():
-    # Web and Celery threads share one client: each must read back what it wrote.
-    errors = []
+    # Django gives each thread its own backend; one backend handed to several threads (as a
+    # thread pool may do) shares its client, and each thread must read back its own values.
+    backend = caches["default"]
+    client = backend._cache.get_client(write=True)
+    errors, clients = [], set()
 
     def worker(n: int) -> None:
         try:
             for i in range(50):
                 key = f"test-cache:{n}:{i}"
-                cache.set(key, {"n": n, "i": i}, 30)
-                if cache.get(key) != {"n": n, "i": i}:
+                backend.set(key, {"n": n, "i": i}, 30)
+                if backend.get(key) != {"n": n, "i": i}:
                     errors.append((n, i))
-                cache.delete(key)
-                if cache.get(key) is not None:
+                backend.delete(key)
+                if backend.get(key) is not None:
                     errors.append(("deleted", n, i))
-        except Exception as exc:  # pragma: no cover - reported below
+            clients.add(id(backend._cache.get_client(write=True)))
+        except Exception as exc:  # reported by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
@@ -38,3 +42,4 @@ def test_values_round_trip_from_threads_sharing_the_client():
     for thread in threads:
         thread.join()
     assert errors == []
+    assert clients == {id(client)}

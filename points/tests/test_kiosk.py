@@ -148,3 +148,21 @@ def test_statement_lists_each_move_with_running_balance(account, rules, staff):
     assert statement.opening == 0 and statement.closing == 20
     assert [line.balance for line in statement.lines] == [10, 20]
     assert "调解邻里纠纷" in statement.lines[0].text
+
+
+def test_an_exchange_is_dated_in_the_towns_time_zone(account, area, rules, staff, monkeypatch):
+    # 17:00 UTC on 28 February is 01:00 on 1 March in Yangzhou: the kiosk says 1 March.
+    evening = datetime.datetime(2027, 2, 28, 17, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    earn(account.household, rules["mediation"], staff)
+    store = services.store_open(village=area.v1, name="加油站", by=staff["clerk"])
+    rice = services.good_create(
+        store=store, by=staff["clerk"], name="大米", unit="袋", price_points=1
+    )
+    services.stock_receive(good=rice, quantity=1, by=staff["clerk"], idempotency_key=key())
+    services.redemption_create(
+        store=store, household=account.household, lines=[(rice.pk, 1)], by=staff["clerk"],
+        idempotency_key=key(),
+    )  # fmt: skip
+    [basket] = selectors.household_points(account_id=account.pk).redemptions
+    assert basket.redeemed_on == datetime.date(2027, 3, 1)

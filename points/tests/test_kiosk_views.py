@@ -354,3 +354,52 @@ def test_the_household_sees_its_rank_on_the_latest_notice_board(
     html = client.get(reverse("kiosk-household")).content.decode()
     assert re.search(r'data-testid="published-rank">1<', html)
     assert "20 points that month" in html
+
+
+def test_household_page_shows_corrections_rejections_refunds_and_stock(
+    client, account, area, rules, staff
+):
+    # Every branch of the page, as a resident reads it.
+    household = account.household
+    fine = earn(household, rules["mediation"], staff, basis="调解<b>纠纷</b>")
+    services.entry_reverse(entry=fine, by=staff["clerk"], reason="记错户", idempotency_key=key())
+    services.entry_reject(
+        entry=record(household, rules["volunteer"], staff), reviewer=staff["assessor"],
+        reason="无签到记录",
+    )  # fmt: skip
+    earn(household, rules["mediation"], staff)
+    store = services.store_open(village=area.v1, name="加油站", by=staff["clerk"])
+    rice = services.good_create(
+        store=store, by=staff["clerk"], name="大米", unit="袋", price_points=10
+    )
+    services.good_create(  # never stocked
+        store=store, by=staff["clerk"], name="食用油", unit="桶", price_points=5
+    )
+    services.stock_receive(good=rice, quantity=1, by=staff["clerk"], idempotency_key=key())
+    basket = services.redemption_create(
+        store=store, household=household, lines=[(rice.pk, 1)], by=staff["clerk"],
+        idempotency_key=key(),
+    )  # fmt: skip
+    services.redemption_refund(
+        redemption=basket, by=staff["clerk"], reason="退货", idempotency_key=key()
+    )
+    services.ranking_publish(month=last_month())
+    sign_in(client, account, area.v1)
+
+    html = client.get(reverse("kiosk-household")).content.decode()
+
+    assert re.search(r'data-testid="balance">20<', html)
+    assert "调解&lt;b&gt;纠纷&lt;/b&gt;" in html  # the basis is text, never markup
+    assert "Correction" in html and "Waiting for review" in html  # the pending reversal
+    assert "Not approved" in html and "无签到记录" in html
+    assert '<span class="entry-points minus">−10</span>' in html  # the basket
+    assert '<span class="entry-points plus">+10</span>' in html  # its refund
+    assert "Refund" in html and "大米 × 1" in html
+    assert "10 points a 袋" in html and "5 points a 桶" in html
+    assert re.search(
+        r"食用油</span>\s*<span[^>]*>[^<]*</span>\s*<span class=\"badge\">Out of stock", html
+    )
+    assert "affordable" in html  # rice is back in stock and costs less than the balance
+    # Last month's board ranks every pact household, this one with nothing earned then.
+    assert re.search(r'data-testid="published-rank">1<', html)
+    assert "0 points that month" in html
