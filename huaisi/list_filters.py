@@ -140,6 +140,25 @@ class ResultCount:
     more: bool = False
 
 
+@dataclass(frozen=True)
+class FirstRows:
+    """The first `limit` rows of a list, whether more follow, and how many there are."""
+
+    rows: list
+    more: bool
+    count: ResultCount
+
+
+def first_rows(queryset: QuerySet, limit: int) -> FirstRows:
+    """Read `limit` + 1 rows: the extra one tells that more follow. A list that ends within
+    them is counted by them; a longer one costs one COUNT (`count_rows`)."""
+    fetched = list(queryset[: limit + 1])
+    known = len(fetched) if len(fetched) <= limit else None
+    return FirstRows(
+        rows=fetched[:limit], more=known is None, count=count_rows(queryset, known=known)
+    )
+
+
 def count_rows(
     queryset: QuerySet, cap: int = COUNT_CAP, *, known: int | None = None
 ) -> ResultCount:

@@ -64,14 +64,15 @@ def board_rows_html(request, rows, *, unit_options: SafeString, here: str) -> Sa
     """The board's orders, drawn by Jinja2 (fifty rows with their dispatch forms cost several
     times more through Django's templates)."""
     context = {"rows": rows, "unit_options": unit_options, "here": here}
-    return render_part(request, "tickets/_board_rows.html", _row_context(context))
+    return render_part(request, "tickets/_board_rows.html", row_context(context))
 
 
 def inbox_rows_html(request, rows, *, unit_ids: set[int], here: str) -> SafeString:
     """A unit's inbox orders, drawn by Jinja2 (as the board's)."""
     context = {"rows": rows, "unit_ids": unit_ids, "here": here}
-    return render_part(request, "tickets/_inbox_rows.html", _row_context(context))
+    return render_part(request, "tickets/_inbox_rows.html", row_context(context))
 
 
-def _row_context(context: dict) -> dict:
+def row_context(context: dict) -> dict:
+    """What a Jinja2 order row needs besides `context`: the helpers, and no message."""
     return {"row_message": None, "row_ok": False, **JINJA_HELPERS, **context}

@@ -14,7 +14,7 @@ from grids.selectors import area_choices_for_user
 from huaisi.access import may_see, require_capability, user_can_in, visible_to
 from huaisi.audit import history_of
 from huaisi.jinja2 import render_part
-from huaisi.list_filters import count_rows, read_area
+from huaisi.list_filters import first_rows, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
@@ -45,20 +45,17 @@ def resident_list(request: HtmxHttpRequest) -> HttpResponse:
         village_id=area.village_id,
         grid_id=area.grid_id,
     )
-    results = list(found[: selectors.SEARCH_LIMIT + 1])
-    residents = results[: selectors.SEARCH_LIMIT]
+    first = first_rows(found, selectors.SEARCH_LIMIT)
     rows = [
-        (r, ngettext("%(age)s year", "%(age)s years", r.age) % {"age": r.age}) for r in residents
+        (r, ngettext("%(age)s year", "%(age)s years", r.age) % {"age": r.age}) for r in first.rows
     ]
     context = {
-        "residents": residents,
+        "residents": first.rows,
         # The rows are the page's cost: a Jinja2 part (see huaisi/jinja2.py).
         "rows_html": render_part(request, "households/_resident_rows.html", {"rows": rows}),
-        "more": len(results) > selectors.SEARCH_LIMIT,
+        "more": first.more,
         "limit": selectors.SEARCH_LIMIT,
-        "result_count": count_rows(
-            found, known=len(results) if len(results) <= selectors.SEARCH_LIMIT else None
-        ),
+        "result_count": first.count,
         "filter_notices": notices,
         "query": query,
         "tag": tag,

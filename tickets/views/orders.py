@@ -160,7 +160,7 @@ def _safe_next(request) -> str | None:
     return None
 
 
-def _row_response(request, order: WorkOrder, *, message: str, ok: bool, form=None):
+def _row_response(request, order: WorkOrder, *, message: str, ok: bool):
     """For the board's and the inbox's in-place buttons: the order's row, redrawn."""
     where = request.POST.get("_row")
     fresh = (
@@ -168,17 +168,17 @@ def _row_response(request, order: WorkOrder, *, message: str, ok: bool, form=Non
         .select_related(*selectors.LIST_RELATED)
         .get(pk=order.pk)
     )
-    context = {"o": fresh, "row_message": message, "row_ok": ok, "row_form": form}
+    context = {"o": fresh, "row_message": message, "row_ok": ok}
     context["here"] = _safe_next(request) or ""
     if where == "board":
         context["unit_options"] = unit_options(selectors.units_of_town(town=order.town))
-        context |= badges.JINJA_HELPERS
-        return render(request, "tickets/_board_row.html", context, using="jinja2")
-    context["unit_ids"] = set(
-        selectors.handler_units(user=request.user).values_list("pk", flat=True)
-    )
-    context |= badges.JINJA_HELPERS
-    return render(request, "tickets/_inbox_row.html", context, using="jinja2")
+        template = "tickets/_board_row.html"
+    else:
+        context["unit_ids"] = set(
+            selectors.handler_units(user=request.user).values_list("pk", flat=True)
+        )
+        template = "tickets/_inbox_row.html"
+    return render(request, template, badges.row_context(context), using="jinja2")
 
 
 @require_POST
@@ -194,9 +194,7 @@ def order_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
     back = _safe_next(request) or reverse("order-detail", args=[order.pk])
     if not form.is_valid():
         if in_row:
-            return _row_response(
-                request, order, message=_("Nothing was changed."), ok=False, form=form
-            )
+            return _row_response(request, order, message=_("Nothing was changed."), ok=False)
         return _redraw(request, order, act.name, form)
     try:
         done = act.run(request.user, order, form)
@@ -206,9 +204,7 @@ def order_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
         message = " ".join(exc.messages)
     except ValidationError as exc:
         if in_row:
-            return _row_response(
-                request, order, message=" ".join(exc.messages), ok=False, form=form
-            )
+            return _row_response(request, order, message=" ".join(exc.messages), ok=False)
         if hasattr(exc, "error_dict"):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from grids.models import Village
 from grids.selectors import area_choices_for_user
 from huaisi.access import require_capability
-from huaisi.list_filters import count_rows, read_area, read_month
+from huaisi.list_filters import first_rows, read_area, read_month
 from huaisi.roles import Capability, RoleKind
 from huaisi.selectors import roles_in_force
 from huaisi.uploads import serve_private_file
@@ -48,14 +48,12 @@ def activity_list(request: HtmxHttpRequest) -> HttpResponse:
         village_id=area.village_id,
         grid_id=area.grid_id,
     )
-    rows = list(activities[: selectors.LIST_LIMIT + 1])
+    first = first_rows(activities, selectors.LIST_LIMIT)
     context = {
-        "activities": rows[: selectors.LIST_LIMIT],
-        "more": len(rows) > selectors.LIST_LIMIT,
+        "activities": first.rows,
+        "more": first.more,
         "limit": selectors.LIST_LIMIT,
-        "result_count": count_rows(
-            activities, known=len(rows) if len(rows) <= selectors.LIST_LIMIT else None
-        ),
+        "result_count": first.count,
         "filter_notices": notices,
         "area_choices": choices,
         "area": area,
