@@ -21,16 +21,31 @@ from django.utils.translation import gettext_lazy as _
 KEY_NAMESPACE_SETTING = "LOGIN_THROTTLE_NAMESPACE"
 
 
-def _client_address(request: HttpRequest) -> str:
-    # The socket's peer, not X-Forwarded-For: a guesser could write a new address into that
-    # header with every try and never be counted.
+def client_address(request: HttpRequest) -> str:
+    """The address the log-in came from.
+
+    With no proxy in front (TRUSTED_PROXIES = 0) it is the socket's peer. Behind N proxies
+    (a load balancer is one) the peer is always the nearest proxy, so every log-in in the town
+    would share one count and a guesser could lock a colleague out from anywhere; then it is
+    the address the outermost trusted proxy saw, which is the N-th entry of X-Forwarded-For
+    counted from the right (each proxy appends the peer it received the request from).
+    Entries further left are whatever the client wrote there: never trusted, so a guesser who
+    writes a new address into the header with every try is still counted under one."""
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 
 def failure_key(request: HttpRequest, username: str) -> str:
     namespace = getattr(settings, KEY_NAMESPACE_SETTING, "login-failures")
     digest = hashlib.sha256(
-        f"{username.strip().casefold()}\x00{_client_address(request)}".encode()
+        f"{username.strip().casefold()}\x00{client_address(request)}".encode()
     ).hexdigest()
     return f"{namespace}:{digest}"
 

@@ -317,6 +317,13 @@ CONTENT_SECURITY_POLICY = {
 # lock that pair out for LOGIN_LOCKOUT_SECONDS, even with the right password.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_SECONDS = 15 * 60
+# How many proxies (load balancer, nginx …) stand in front of gunicorn and append to
+# X-Forwarded-For: the log-in throttle counts the address the outermost of them saw. 0 (the
+# default, as in docker-compose.yml) counts the socket's peer; a wrong number either lumps the
+# town together (too small) or lets a guesser pick the counted address (too large).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, not {TRUSTED_PROXIES}")
 AUTHENTICATION_BACKENDS = ["huaisi.auth.ThrottledModelBackend"]
 
 # --- Celery ------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ DEFAULT_IS_RIGHT = {
     "DB_PREPARED_STATEMENTS": "compose connects straight to postgres, where they are safe",
     "DB_PREPARE_THRESHOLD": "prepare a statement on its second run in a connection",
     "DB_JIT": "off: the JIT compiler costs pages more than it saves",
+    "TRUSTED_PROXIES": "compose publishes gunicorn itself; behind a load balancer set 1",
     "REPORT_FONT_PATH": "the image installs fonts-noto-cjk, whose font is the default path",
 }
 
@@ -410,6 +411,8 @@ def test_settings_load_with_a_complete_production_environment():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"REDIS_URL": "http://redis.invalid:6379/0"}, "REDIS_URL"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
+        ({"TRUSTED_PROXIES": "one"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
     ],
     ids=[
         "no-secret-key",
@@ -419,6 +422,8 @@ def test_settings_load_with_a_complete_production_environment():
         "no-database",
         "http-redis",
         "no-allowed-hosts",
+        "proxies-not-a-number",
+        "proxies-negative",
     ],
 )
 def test_settings_refuse_bad_production_configuration(change, named):

@@ -105,3 +105,61 @@ def test_admin_log_in_is_throttled_too(client):
 
     assert response.status_code == 200
     assert not logged_in(client)
+
+
+BALANCER = "10.9.9.9"  # the load balancer: the socket's peer of every log-in behind it
+
+
+def attempt_through_balancer(client, username, password, *, forwarded):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password},
+        REMOTE_ADDR=BALANCER,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_balancer_a_guesser_elsewhere_does_not_lock_the_colleague_out(client, settings):
+    settings.TRUSTED_PROXIES = 1
+    make_user("clerk")
+    for _ in range(5):
+        attempt_through_balancer(client, "clerk", "wrong", forwarded="203.0.113.5")
+    assert (
+        attempt_through_balancer(client, "clerk", PASSWORD, forwarded="203.0.113.5").status_code
+        == 200
+    )
+
+    # The clerk at the village hall comes through the same balancer from another address.
+    response = attempt_through_balancer(client, "clerk", PASSWORD, forwarded="198.51.100.20")
+
+    assert response.status_code == 302
+    assert logged_in(client)
+
+
+def test_behind_a_balancer_a_forged_forwarded_for_does_not_reset_the_count(client, settings):
+    settings.TRUSTED_PROXIES = 1
+    make_user("clerk")
+    # The guesser writes a new address of its own in front each time; the balancer appends the
+    # address it really saw, and that one is counted.
+    for number in range(5):
+        attempt_through_balancer(client, "clerk", "wrong", forwarded=f"1.2.3.{number}, 203.0.113.5")
+
+    response = attempt_through_balancer(
+        client, "clerk", PASSWORD, forwarded="1.2.3.99, 203.0.113.5"
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].locked
+
+
+def test_without_a_trusted_proxy_the_forwarded_for_header_is_ignored(client, settings):
+    settings.TRUSTED_PROXIES = 0
+    make_user("clerk")
+    for number in range(5):
+        attempt_through_balancer(client, "clerk", "wrong", forwarded=f"1.2.3.{number}")
+
+    # Every try came from one socket peer: a new header does not get the guesser a new count.
+    response = attempt_through_balancer(client, "clerk", PASSWORD, forwarded="1.2.3.99")
+
+    assert response.status_code == 200
+    assert response.context["form"].locked
