@@ -484,6 +484,7 @@ MATRIX = {
             "accept",
             "start",
             "reply",
+            "opinion",
             "extend",
             "return",
             "dispatch",

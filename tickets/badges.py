@@ -11,6 +11,8 @@ from django.utils.translation import ngettext
 
 from huaisi.jinja2 import render_part
 
+from .models import CO_OPINION_STATES
+
 
 def state_badge(order) -> SafeString:
     return format_html(
@@ -57,6 +59,8 @@ JINJA_HELPERS = {
     "returned_label": returned_label,
     "supervision_label": supervision_label,
     "urged_label": urged_label,
+    # A co-handled order in an inbox links to its opinion form in these states.
+    "co_opinion_states": CO_OPINION_STATES,
 }
 
 

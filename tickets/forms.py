@@ -133,6 +133,17 @@ class ReplyForm(forms.Form):
     files = MultipleFileField(label=_("Files"))
 
 
+class CoOpinionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your unit's opinion"),
+        help_text=_("What your unit found or did; the lead unit sees it in the timeline."),
+        max_length=5000,
+        widget=_textarea(4),
+        error_messages={"required": _("Write your unit's opinion.")},
+    )
+    files = MultipleFileField(label=_("Files"))
+
+
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),

@@ -49,6 +49,8 @@ class State(models.TextChoices):
 # reply deadline from acceptance until the reply.
 ACCEPT_CLOCK_STATES = (State.DISPATCHED,)
 REPLY_CLOCK_STATES = (State.ACCEPTED, State.IN_PROGRESS, State.REWORK)
+# While the lead unit handles the order, its co-handling units send their part (协办意见).
+CO_OPINION_STATES = (State.DISPATCHED, *REPLY_CLOCK_STATES)
 CLOCK_STATES = ACCEPT_CLOCK_STATES + REPLY_CLOCK_STATES
 FINAL_STATES = (State.CLOSED, State.DUPLICATE)
 OPEN_STATES = tuple(s for s in State.values if s not in FINAL_STATES)
@@ -422,6 +424,7 @@ class Action(models.TextChoices):
     EXTENSION_APPROVE = "extension_approve", _("Extension approved")
     EXTENSION_REFUSE = "extension_refuse", _("Extension refused")
     REPLY = "reply", _("Replied")
+    CO_OPINION = "co_opinion", _("Co-handling opinion")
     REVIEW_APPROVE = "review_approve", _("Reply approved")
     REVIEW_REJECT = "review_reject", _("Reply sent back")
     CALLBACK = "callback", _("Called back")
@@ -649,6 +652,7 @@ class Notification(models.Model):
         EXTENSION_REQUESTED = "extension_requested", _("A unit asked for more time")
         EXTENSION_DECIDED = "extension_decided", _("Your extension request was decided")
         REPLIED = "replied", _("A unit replied to an order")
+        CO_OPINION = "co_opinion", _("A co-handling unit sent its opinion")
         SENT_BACK = "sent_back", _("A reply was sent back")
         REWORK = "rework", _("An order must be handled again")
         URGE = "urge", _("Urging notice: an order is overdue")

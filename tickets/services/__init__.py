@@ -54,6 +54,7 @@ from .workflow import (  # noqa: F401
     order_accept,
     order_callback,
     order_close,
+    order_co_opinion,
     order_dispatch,
     order_exclude_from_assessment,
     order_extension_decide,

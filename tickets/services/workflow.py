@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import worktime
 from ..models import (
+    CO_OPINION_STATES,
     REPLY_CLOCK_STATES,
     Action,
     Callback,
@@ -22,6 +23,7 @@ from ..models import (
     Satisfaction,
     Source,
     State,
+    TimelineEvent,
     Unit,
     WorkOrder,
 )
@@ -42,6 +44,7 @@ from .core import (
     _transition,
     compute_deadlines,
     deadline_rule_for,
+    handles_unit,
     reply_deadlines,
     reports_in_grid,
 )
@@ -393,6 +396,54 @@ def order_reply(*, actor, order: WorkOrder, text: str, files: Sequence = ()) -> 
     )
     _notify_command_centre(order=order, kind=Notification.Kind.REPLIED, at=now)
     return order
+
+
+@transaction.atomic(durable=True)
+def order_co_opinion(*, actor, order: WorkOrder, text: str, files: Sequence = ()) -> TimelineEvent:
+    """A co-handling unit's part (协办意见): what it found or did, with photos or documents,
+    for the lead unit to use in its reply. The order does not move; the lead unit's handlers
+    are notified.
+
+    Allowed to a handler of one of the order's co-handling units while the lead unit handles
+    the order (dispatched, accepted, in progress, re-handling). The order's row is locked, so
+    a double click or a resend of the same text is refused as already sent, never written
+    twice; a different text from the same unit is a further opinion."""
+    order = (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("lead_unit")
+        .get(pk=order.pk)
+    )
+    units = [c.unit for c in CoHandling.objects.select_related("unit").filter(order=order)]
+    unit = next((u for u in units if handles_unit(actor, u)), None)
+    _require(unit is not None, _("Only a handler of a co-handling unit of this order may do this."))
+    _require_state(order, CO_OPINION_STATES)
+    text = _required_text(text, "text", _("Write your unit's opinion."))
+    sent = TimelineEvent.objects.filter(
+        order=order, action=Action.CO_OPINION, unit=unit, note=text
+    ).exists()
+    if sent:
+        raise WrongState(
+            _("%(unit)s already sent this opinion; it is in the order's timeline.")
+            % {"unit": unit},
+            code="already_sent",
+        )
+    checked = _check_files(files)
+    now = timezone.now()
+    event = _event(
+        order=order,
+        action=Action.CO_OPINION,
+        actor=actor,
+        at=now,
+        from_state=order.state,
+        to_state=order.state,
+        note=text,
+        unit=unit,
+        files=checked,
+    )
+    _notify_units(
+        order_id=order.pk, units=[order.lead_unit], kind=Notification.Kind.CO_OPINION, at=now
+    )
+    return event
 
 
 # --- The command centre's checks ---------------------------------------------------------

@@ -206,6 +206,9 @@ def test_inbox_lists_the_units_orders_only(client, hotline):
     assert "co-handling" in body
     assert reverse("order-accept", args=[mine.pk]) in body
     assert reverse("order-accept", args=[helping.pk]) not in body  # not theirs to accept
+    # Theirs to help with: the row leads to the opinion form on the order's page.
+    assert reverse("order-detail", args=[helping.pk]) + "#act-opinion" in body
+    assert reverse("order-detail", args=[mine.pk]) + "#act-opinion" not in body
     # The village clerk handles the village's unit.
     s.order_dispatch(actor=h.command, order=h.new_order(title="村里工单"), lead_unit=h.v1)
     client.force_login(h.clerk)

@@ -409,7 +409,8 @@ def test_htmx_row_dispatch_shows_the_outcome_in_the_row(client, hotline):
     )
     assert "This cannot be done while the order is “Dispatched”." in text_of(r)
     r = post(client, hotline.command, hotline.new_order(), "dispatch", {"_row": "board"}, **HTMX)
-    assert "Nothing was changed." in text_of(r)
+    # The row says what was missing, as the order page's form would under its field.
+    assert "Nothing was changed: Choose the unit that leads the handling." in text_of(r)
 
 
 # --- The caller's full number and the action forms' element ids -------------------------------
@@ -467,3 +468,51 @@ def test_action_forms_have_their_own_element_ids(client, hotline):
     assert 'for="id_accept_note"' in body and 'id="id_accept_note"' in body
     assert 'for="id_return_reason"' in body and 'id="id_return_reason"' in body
     assert 'name="note"' in body and 'name="reason"' in body  # names unchanged
+
+
+# --- A co-handling unit's opinion ------------------------------------------------------------
+
+
+def test_a_co_handling_unit_sends_its_opinion_from_the_order_page(client, hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    opinion_url = reverse("order-opinion", args=[order.pk])
+    # Offered to the co-handling unit's handler only: not to the lead unit, not to the command.
+    assert opinion_url in text_of(page(client, h.other_handler, order))
+    assert opinion_url not in text_of(page(client, h.handler, order))
+    assert opinion_url not in text_of(page(client, h.command, order))
+
+    r = post(client, h.other_handler, order, "opinion", {"text": ""})
+    assert r.status_code == 200 and "Write your unit&#x27;s opinion." in text_of(r)
+    assert not order.timeline.filter(action=Action.CO_OPINION).exists()
+
+    r = post(
+        client,
+        h.other_handler,
+        order,
+        "opinion",
+        {"text": "已派执法队员到场协助。", "files": [png("现场.png")]},
+        follow=True,
+    )
+    assert "Your unit&#x27;s opinion was added to the order; the lead unit was told." in text_of(r)
+    event = order.timeline.get(action=Action.CO_OPINION)
+    assert event.unit == h.d2 and event.attachments.count() == 1
+    # The lead unit reads it in the timeline, with the co-handling unit's name.
+    body = text_of(page(client, h.handler, order))
+    assert "Co-handling opinion" in body and "已派执法队员到场协助。" in body and "第2局" in body
+    assert state_of(order) == State.DISPATCHED
+
+    # Sent again (a resend of the form): refused, said, written once.
+    r = post(
+        client, h.other_handler, order, "opinion", {"text": "已派执法队员到场协助。"}, follow=True
+    )
+    assert "already sent this opinion" in text_of(r)
+    assert order.timeline.filter(action=Action.CO_OPINION).count() == 1
+
+
+def test_the_lead_unit_cannot_post_a_co_handling_opinion(client, hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    r = post(client, h.handler, order, "opinion", {"text": "我是主办。"}, follow=True)
+    assert "Only a handler of a co-handling unit of this order may do this." in text_of(r)
+    assert not order.timeline.filter(action=Action.CO_OPINION).exists()

@@ -392,3 +392,91 @@ def test_two_dispatchers_at_once_one_wins(hotline, role_users):
     order.refresh_from_db()
     assert order.lead_unit_id == winners[0]
     assert order.timeline.filter(action=Action.DISPATCH).count() == 1
+
+
+# --- Co-handling units' opinions (协办意见) ---------------------------------------------------
+
+
+def test_a_co_handling_unit_sends_its_opinion_and_the_lead_unit_is_told(hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    Notification.objects.all().delete()
+
+    event = s.order_co_opinion(actor=h.other_handler, order=order, text="已安排执法队员协助清理。")
+
+    order.refresh_from_db()
+    assert order.state == State.DISPATCHED  # the order does not move
+    assert event.action == Action.CO_OPINION and event.unit == h.d2
+    assert event.actor == h.other_handler and event.note == "已安排执法队员协助清理。"
+    assert actions(order)[-1] == Action.CO_OPINION
+    assert set(Notification.objects.values_list("user__username", "kind")) == {
+        (h.handler.username, "co_opinion")
+    }
+
+
+def test_the_same_opinion_twice_is_refused_and_written_once(hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    s.order_co_opinion(actor=h.other_handler, order=order, text="已协助清理。")
+    before = snapshot(order)
+
+    with pytest.raises(WrongState, match="already sent this opinion"):
+        s.order_co_opinion(actor=h.other_handler, order=order, text="  已协助清理。 ")
+
+    assert snapshot(order) == before
+    # A further, different opinion is welcome.
+    s.order_co_opinion(actor=h.other_handler, order=order, text="河道已清理完毕。")
+    assert actions(order).count(Action.CO_OPINION) == 2
+
+
+@pytest.mark.parametrize("who", ["handler", "command", "clerk", "leader"])
+def test_only_a_co_handling_unit_sends_an_opinion(hotline, who):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    before = snapshot(order)
+
+    with pytest.raises(NotPermitted, match="co-handling unit"):
+        s.order_co_opinion(actor=getattr(h, who), order=order, text="我也说一句。")
+
+    assert snapshot(order) == before
+
+
+def test_an_opinion_after_the_reply_or_with_no_text_is_refused(hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    with pytest.raises(ValidationError) as caught:
+        s.order_co_opinion(actor=h.other_handler, order=order, text="   ")
+    assert caught.value.message_dict == {"text": ["Write your unit's opinion."]}
+
+    order = s.order_accept(actor=h.handler, order=order)
+    order = s.order_reply(actor=h.handler, order=order, text="已清理。")
+    before = snapshot(order)
+    with pytest.raises(WrongState, match="Replied"):
+        s.order_co_opinion(actor=h.other_handler, order=order, text="补充意见。")
+    assert snapshot(order) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_send_writes_one_opinion(hotline):
+    h = hotline
+    order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send():
+        translation.activate("en")
+        try:
+            barrier.wait()
+            results.append(s.order_co_opinion(actor=h.other_handler, order=order, text="同意。"))
+        except WrongState as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(type(r).__name__ for r in results) == ["TimelineEvent", "WrongState"]
+    assert order.timeline.filter(action=Action.CO_OPINION).count() == 1

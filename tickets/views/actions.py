@@ -18,6 +18,7 @@ from .. import selectors, services
 from ..forms import (
     CallbackForm,
     CloseForm,
+    CoOpinionForm,
     DispatchForm,
     DuplicateForm,
     ExcludeForm,
@@ -30,7 +31,15 @@ from ..forms import (
     ReturnForm,
     ReviewForm,
 )
-from ..models import REPLY_CLOCK_STATES, ExtensionRequest, Source, State, WorkOrder
+from ..models import (
+    CO_OPINION_STATES,
+    REPLY_CLOCK_STATES,
+    ExtensionRequest,
+    Source,
+    State,
+    Unit,
+    WorkOrder,
+)
 
 
 @dataclass
@@ -39,15 +48,24 @@ class Roles:
 
     command: bool
     handler: bool
+    co_handler: bool  # handles one of the order's co-handling units
     reporter: bool
     supervisor: bool
     pending: ExtensionRequest | None
 
     @classmethod
-    def of(cls, user, order: WorkOrder, *, pending: ExtensionRequest | None = None) -> "Roles":
+    def of(
+        cls,
+        user,
+        order: WorkOrder,
+        *,
+        co_units: list[Unit],
+        pending: ExtensionRequest | None = None,
+    ) -> "Roles":
         return cls(
             command=services.is_command_centre(user, order.town_id),
             handler=services.handles_unit(user, order.lead_unit),
+            co_handler=any(services.handles_unit(user, unit) for unit in co_units),
             reporter=services.reports_in_grid(user, order.grid_id),
             supervisor=services.is_supervisor(user, order.town_id),
             pending=pending,
@@ -154,6 +172,13 @@ def _reply(user, order, form) -> str:
     return _("The reply was sent to the command centre.")
 
 
+def _co_opinion(user, order, form) -> str:
+    services.order_co_opinion(
+        actor=user, order=order, text=form.cleaned_data["text"], files=form.cleaned_data["files"]
+    )
+    return _("Your unit's opinion was added to the order; the lead unit was told.")
+
+
 def _review(user, order, form) -> str:
     approve = form.cleaned_data["decision"] == "approve"
     services.order_review(actor=user, order=order, approve=approve, note=form.cleaned_data["note"])
@@ -234,6 +259,7 @@ ACTS = [
     Act("accept", _("Accept"), HANDLE, lambda o, r: r.handler and o.state == State.DISPATCHED, _plain(NoteForm), _accept, primary=True),  # noqa: E501
     Act("start", _("Start handling"), HANDLE, lambda o, r: r.handler and o.state == State.ACCEPTED, _plain(NoteForm), _start, primary=True),  # noqa: E501
     Act("reply", _("Reply"), HANDLE, lambda o, r: r.handler and o.state in REPLY_CLOCK_STATES, _plain(ReplyForm), _reply, primary=True),  # noqa: E501
+    Act("opinion", _("Send your unit's opinion"), HANDLE, lambda o, r: r.co_handler and not r.handler and o.state in CO_OPINION_STATES, _plain(CoOpinionForm), _co_opinion, primary=True),  # noqa: E501
     Act("extend", _("Request an extension"), HANDLE, lambda o, r: r.handler and o.state in REPLY_CLOCK_STATES and r.pending is None, _plain(ExtensionRequestForm), _extend),  # noqa: E501
     Act("return", _("Return the order"), HANDLE, lambda o, r: r.handler and o.state in (State.DISPATCHED, State.ACCEPTED), _plain(ReturnForm), _return),  # noqa: E501
     Act("dispatch", _("Dispatch"), DISPATCH, lambda o, r: r.command and o.state in TO_DISPATCH, _dispatch_form, _dispatch, primary=True),  # noqa: E501

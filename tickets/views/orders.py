@@ -85,7 +85,8 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
     user = request.user
     extensions = list(order.extensions.all())
     pending = next((e for e in extensions if e.status == ExtensionRequest.Status.PENDING), None)
-    roles = Roles.of(user, order, pending=pending)
+    co_units = list(order.co_units.all())
+    roles = Roles.of(user, order, co_units=co_units, pending=pending)
     bound = bound or {}
     actions = []
     for act in ACTS:
@@ -105,7 +106,7 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
         "timeline": _timeline(order),
         "extensions": extensions,
         "pending": pending,
-        "co_units": list(order.co_units.all()),
+        "co_units": co_units,
         "repeats": list(selectors.repeat_orders(user=user, order=order)),
         "notices": list(selectors.notices_of_order(order=order)),
         "meetings": list(selectors.meetings_of_order(order=order)),
@@ -189,12 +190,15 @@ def order_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
     require_capability(request.user, act.capability)
     order = order_or_404(request.user, pk)
     in_row = request.htmx and request.POST.get("_row") in ("board", "inbox")
-    roles = Roles.of(request.user, order)
+    roles = Roles.of(request.user, order, co_units=list(order.co_units.all()))
     form = act.make_form(request.POST, request.FILES, order=order, user=request.user, roles=roles)
     back = _safe_next(request) or reverse("order-detail", args=[order.pk])
     if not form.is_valid():
         if in_row:
-            return _row_response(request, order, message=_("Nothing was changed."), ok=False)
+            # The row has no room for the form: its errors are said in the row's message.
+            problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+            message = _("Nothing was changed: %(problems)s") % {"problems": problems}
+            return _row_response(request, order, message=message, ok=False)
         return _redraw(request, order, act.name, form)
     try:
         done = act.run(request.user, order, form)
