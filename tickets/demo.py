@@ -10,6 +10,7 @@ as the services would have written it. A town that has orders already is left as
 """
 
 import datetime
+import json
 import random
 from collections import Counter
 
@@ -25,6 +26,7 @@ from .models import (
     Action,
     Callback,
     Category,
+    CoHandling,
     DeadlineRule,
     OrderCounter,
     Satisfaction,
@@ -120,6 +122,8 @@ def seed(*, town: Town, options: dict, progress) -> dict:
     if total <= 0 or WorkOrder.objects.filter(town=town).exists():
         return {"orders": WorkOrder.objects.filter(town=town).count()}
     rng = random.Random(20261128)
+    # Co-handling draws from its own generator, so the rest of the demo stays as it was.
+    co_rng = random.Random(20261127)
     now = timezone.now()
     units = list(Unit.objects.filter(town=town).select_related("department", "village"))
     by_department = {u.department.code: u for u in units if u.department_id}
@@ -186,18 +190,21 @@ def seed(*, town: Town, options: dict, progress) -> dict:
             updated_at=now,
         )
         orders.append(order)
-        plans.append(_plan(rng, order, category, by_department, by_village, now))
+        plans.append(_plan(rng, order, category, by_department, by_village, now, co_rng=co_rng))
         if (n + 1) % 2000 == 0:
             progress("work orders", n + 1, total)
 
     attnames = [WorkOrder._meta.get_field(f).attname for f in ORDER_FIELDS]
     _copy_rows(WorkOrder, ORDER_FIELDS, [tuple(getattr(o, a) for a in attnames) for o in orders])
     ids = dict(WorkOrder.objects.filter(town=town).values_list("number", "pk"))
-    events, callbacks, scores = [], [], []
+    events, callbacks, scores, co_handlings = [], [], [], []
     for order, plan in zip(orders, plans, strict=True):
         order_id = ids[order.number]
         unit_id = order.lead_unit.pk if order.lead_unit else None
-        for action, at, from_state, to_state, unit, note, who in plan["events"]:
+        if plan.get("co"):
+            co_unit, added_at = plan["co"]
+            co_handlings.append((order_id, co_unit.pk, added_at))
+        for action, at, from_state, to_state, unit, note, who, *data in plan["events"]:
             actor = {
                 "command": command,
                 "unit": handler_of.get(unit.pk) if unit else None,
@@ -205,7 +212,7 @@ def seed(*, town: Town, options: dict, progress) -> dict:
             }[who]
             events.append(
                 (order_id, action, actor, at, note, from_state, to_state,
-                 unit.pk if unit else None, "{}")
+                 unit.pk if unit else None, json.dumps(data[0] if data else {}))
             )  # fmt: skip
         if command:
             callbacks.extend((order_id, unit_id, r, "", command, at) for r, at in plan["callbacks"])
@@ -214,6 +221,7 @@ def seed(*, town: Town, options: dict, progress) -> dict:
                 (order_id, unit_id, plan["score"], "{}", "", supervisor, order.first_replied_at)
             )
     _copy_rows(TimelineEvent, EVENT_FIELDS, events)
+    _copy_rows(CoHandling, ["order", "unit", "added_at"], co_handlings)
     _copy_rows(Callback, ["order", "unit", "result", "note", "by", "at"], callbacks)
     _copy_rows(
         SupervisionScore,
@@ -274,8 +282,9 @@ def _mark_duplicates(town: Town, rng: random.Random) -> None:
                 )
 
 
-def _plan(rng, order, category, by_department, by_village, now) -> dict:
-    """Fill `order`'s workflow fields as its life went until `now`; return its events."""
+def _plan(rng, order, category, by_department, by_village, now, *, co_rng) -> dict:
+    """Fill `order`'s workflow fields as its life went until `now`; return its events (and
+    its co-handling unit, for about one dispatched order in seven: CO_RNG decides those)."""
     events, callbacks = [], []
     plan = {"events": events, "callbacks": callbacks, "score": None}
     created = order.created_at
@@ -357,6 +366,11 @@ def _plan(rng, order, category, by_department, by_village, now) -> dict:
             (Action.DISPATCH, dispatched, State.NEW, State.DISPATCHED, unit, "", "command")
         )
     order.lead_unit, order.dispatched_at, order.state = unit, dispatched, State.DISPATCHED
+    co = None
+    if co_rng.random() < 0.15:
+        co = co_rng.choice([u for u in by_department.values() if u.pk != unit.pk])
+        plan["co"] = (co, dispatched)
+        events[-1] = (*events[-1], {"co_units": [str(co)]})
     deadlines = compute_deadlines(
         start=dispatched, accept_hours=accept_h, reply_days=reply_d,
         upstream_deadline=order.upstream_deadline,
@@ -385,6 +399,12 @@ def _plan(rng, order, category, by_department, by_village, now) -> dict:
     if started < min(replied, now):
         order.state = State.IN_PROGRESS
         events.append((Action.START, started, State.ACCEPTED, State.IN_PROGRESS, unit, "", "unit"))
+    if co is not None:
+        opined = worktime.add_working_minutes(accepted, co_rng.randrange(30, 900))
+        if opined < min(replied, now):
+            state = State.IN_PROGRESS if started < opined else State.ACCEPTED
+            note = "已派员配合到现场核查，情况已告知主办单位。"
+            events.append((Action.CO_OPINION, opined, state, state, co, note, "unit"))
     if replied >= now or stalled:
         return plan
     from_state = order.state

@@ -1,12 +1,13 @@
 """Who sees which orders, the unit inbox, the board, repeat callers, the demo seed."""
 
 import pytest
+from django.db.models import F
 from django.http import Http404
 
 from grids.demo import seed as seed_areas
 from grids.models import Town
 from tickets import services as s
-from tickets.models import Source, State, WorkOrder
+from tickets.models import Action, Source, State, TimelineEvent, WorkOrder
 from tickets.selectors import (
     board_counts,
     dispatch_board,
@@ -97,4 +98,13 @@ def test_demo_seed_builds_a_year_across_states(db):
     assert WorkOrder.objects.filter(rework_count__gt=0).exists()
     # Every order has a timeline starting with its receipt.
     assert not WorkOrder.objects.filter(timeline__isnull=True).exists()
+    # Some orders have a co-handling unit, named on their dispatch, and some of those units
+    # sent their opinion; a co-handling unit is never the order's lead unit.
+    helped = WorkOrder.objects.filter(co_handlings__isnull=False).distinct()
+    assert helped.exists()
+    assert not helped.filter(co_handlings__unit=F("lead_unit")).exists()
+    dispatch = TimelineEvent.objects.filter(order__in=helped, action=Action.DISPATCH).last()
+    assert dispatch.data["co_units"]
+    opinion = TimelineEvent.objects.filter(action=Action.CO_OPINION).first()
+    assert opinion is not None and opinion.order.co_handlings.filter(unit=opinion.unit).exists()
     assert seed(town=town, options={"households": 400}, progress=lambda *a: None)["orders"] == 400
