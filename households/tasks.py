@@ -50,3 +50,9 @@ def import_apply_task(job_id: int) -> str:
     except Exception as exc:
         _failed(job_id, exc)
         return ImportJob.Status.FAILED
+
+
+@shared_task
+def imports_expire_task() -> int:
+    """Hourly: delete the files of checked imports nobody confirmed within a day."""
+    return importing.imports_expire()

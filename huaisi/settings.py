@@ -350,6 +350,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "points.tasks.publish_honours_task",
         "schedule": crontab(minute=10, hour=1, day_of_month=1, month_of_year="1,7"),
     },
+    # Register imports: the file of a dry run nobody confirmed within a day is deleted.
+    "register-imports-expire": {
+        "task": "households.tasks.imports_expire_task",
+        "schedule": crontab(minute=17),
+    },
     # Work orders: deadline flags, urging and supervision notices every five minutes; last
     # month's supervision report on the 1st.
     "tickets-deadline-sweep": {

@@ -24,6 +24,7 @@ Rules decided here (the design left them open):
   template is a data format, shared with the town's spreadsheets.
 """
 
+import datetime
 import time
 
 import pghistory
@@ -43,7 +44,7 @@ from .writing import write
 __all__ = [
     "COLUMNS", "LABELS", "MAX_FILE_BYTES", "NOTES_SHEET", "SHEET_TITLES", "Checked", "FileProblem",
     "ImportConflict", "Kind", "check_file", "import_apply", "import_check", "import_confirm",
-    "import_fail", "import_start", "label_of", "read_progress", "too_big_message",
+    "import_fail", "import_start", "imports_expire", "label_of", "read_progress", "too_big_message",
 ]  # fmt: skip
 
 PROBLEMS_KEPT = 5000
@@ -242,3 +243,38 @@ def import_fail(*, job_id: int, error: str) -> ImportJob:
     job.save(update_fields=["status", "error", "finished_at", "file"])
     transaction.on_commit(lambda: cache.delete(progress_key(job.pk)))
     return job
+
+
+# How long a checked file waits for its uploader to confirm the import. It holds personal data
+# (names, ID numbers, phones), so it is not kept for an import that may never come.
+READY_KEPT = datetime.timedelta(hours=24)
+
+
+@transaction.atomic(durable=True)
+def imports_expire(*, now: datetime.datetime | None = None) -> int:
+    """Drop the files of dry runs that passed but were not confirmed within READY_KEPT (the
+    hourly beat job): each such job fails with a message saying why and to upload again, and
+    its file is deleted. Returns how many jobs expired.
+
+    The rows are locked (skipping any a confirmation holds): a confirmation that comes after
+    finds the job no longer ready and is told so; one that came first has queued it, and it is
+    left alone."""
+    now = now or timezone.now()
+    jobs = list(
+        ImportJob.objects.select_for_update(skip_locked=True).filter(
+            status=ImportJob.Status.READY, checked_at__lt=now - READY_KEPT
+        )
+    )
+    hours = int(READY_KEPT.total_seconds() // 3600)
+    for job in jobs:
+        with translation.override(job.language):
+            job.error = _(
+                "Not imported: the checked file waited more than %(hours)s hours to be "
+                "confirmed and was deleted, as it holds personal data. Upload it again."
+            ) % {"hours": hours}
+        job.status = ImportJob.Status.FAILED
+        job.finished_at = now
+        _discard_file(job)
+        job.file = ""
+        job.save(update_fields=["status", "error", "finished_at", "file"])
+    return len(jobs)

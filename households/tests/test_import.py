@@ -699,3 +699,50 @@ def test_excel_day_numbers_count_from_1904_where_the_workbook_says_so(clerk, hou
         )
         assert result.problems == [], result.problems
         assert result.records[0]["birth_date"] == datetime.date(1970, 3, 2)
+
+
+# --- Files of dry runs nobody confirmed --------------------------------------------------------
+
+
+def test_a_checked_file_nobody_confirms_is_deleted_after_a_day(
+    clerk, households, django_capture_on_commit_callbacks
+):
+    data = csv_bytes(RESIDENT_HEADERS, family("H1", "王", start=1))
+    with translation.override("en"):
+        stale = importing.import_start(user=clerk, kind="residents", file_name="a.csv", data=data)
+        fresh = importing.import_start(user=clerk, kind="residents", file_name="b.csv", data=data)
+    stale, fresh = (importing.import_check(job_id=j.pk) for j in (stale, fresh))
+    assert stale.status == fresh.status == ImportJob.Status.READY
+    stored = stale.file.storage
+    stale_name, fresh_name = stale.file.name, fresh.file.name
+    now = stale.checked_at + importing.READY_KEPT + datetime.timedelta(minutes=1)
+    ImportJob.objects.filter(pk=fresh.pk).update(checked_at=now - datetime.timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert importing.imports_expire(now=now) == 1
+
+    stale.refresh_from_db()
+    assert stale.status == ImportJob.Status.FAILED and not stale.file
+    assert "waited more than 24 hours" in stale.error and "Upload it again" in stale.error
+    assert not stored.exists(stale_name)
+    # The one checked an hour ago waits on, file and all.
+    fresh.refresh_from_db()
+    assert fresh.status == ImportJob.Status.READY and stored.exists(fresh_name)
+    # Confirming the expired one now is refused, and nothing is imported.
+    with pytest.raises(ValidationError, match="not waiting"), translation.override("en"):
+        importing.import_confirm(job=stale)
+    assert Resident.objects.count() == 0
+    # A second run finds nothing more to do.
+    assert importing.imports_expire(now=now) == 0
+
+
+def test_the_expiry_message_is_in_the_uploaders_language(clerk, households):
+    data = csv_bytes(RESIDENT_HEADERS, family("H1", "王", start=1))
+    with translation.override("zh-hans"):
+        job = importing.import_start(user=clerk, kind="residents", file_name="a.csv", data=data)
+    job = importing.import_check(job_id=job.pk)
+
+    importing.imports_expire(now=job.checked_at + importing.READY_KEPT * 2)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "请重新上传" in job.error

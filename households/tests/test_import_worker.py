@@ -74,3 +74,34 @@ def test_dry_run_then_import_on_a_real_worker(client, role_users, area, celery_w
     ).content.decode()
     assert 'value="100"' in fragment and "hx-trigger" not in fragment
     assert "households.tasks.import_apply_task" in celery_worker.log()
+
+
+def test_the_worker_deletes_a_checked_file_nobody_confirmed(role_users, area, celery_worker):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from households.tasks import imports_expire_task
+    from huaisi.settings import CELERY_BEAT_SCHEDULE
+
+    job = ImportJob(
+        user=role_users[RoleKind.VILLAGE_CLERK],
+        kind="residents",
+        file_name="r.csv",
+        status=ImportJob.Status.READY,
+        checked_at=timezone.now() - importing.READY_KEPT - datetime.timedelta(minutes=5),
+    )
+    job.file.save("expire-me.csv", ContentFile("姓名\n王小明\n".encode()), save=False)
+    job.save()
+    name, storage = job.file.name, job.file.storage
+
+    assert imports_expire_task.delay().get(timeout=60) == 1
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and not job.file
+    assert not storage.exists(name)
+    assert "households.tasks.imports_expire_task" in celery_worker.log()
+    # Beat runs it every hour.
+    entry = CELERY_BEAT_SCHEDULE["register-imports-expire"]
+    assert entry["task"] == imports_expire_task.name and entry["schedule"].minute == {17}
