@@ -146,10 +146,11 @@ COPY_STATEMENTS += [
     WHERE c.code LIKE %(like)s
     """,
     """
-    INSERT INTO households_resident (household_id, name, name_initials, name_pinyin, gender,
-                                     id_number, birth_date, phone, relation, residence_type,
-                                     care_tags, moved_out, deceased, note, updated_at)
-    SELECT ch.id, r.name, r.name_initials, r.name_pinyin, r.gender,
+    INSERT INTO households_resident (household_id, town_id, name, name_initials,
+                                     name_pinyin, gender, id_number, birth_date, phone,
+                                     relation, residence_type, care_tags, moved_out, deceased,
+                                     note, updated_at)
+    SELECT ch.id, c.id, r.name, r.name_initials, r.name_pinyin, r.gender,
            lpad(substr(c.code, 3), 3, '0') || substr(r.id_number, 4), r.birth_date, r.phone,
            r.relation, r.residence_type, r.care_tags, r.moved_out, r.deceased, r.note,
            r.updated_at
@@ -160,6 +161,7 @@ COPY_STATEMENTS += [
     JOIN grids_town s ON s.id = sv.town_id AND s.code = %(source)s
     CROSS JOIN grids_town c
     JOIN households_household ch ON ch.number = c.code || '-' || hh.number
+    -- The copies are written with triggers off (see `build`): the town is set here.
     WHERE c.code LIKE %(like)s
     """,
 ]

@@ -182,7 +182,7 @@ SEARCH_EXPRESSIONS = {
 }
 
 
-@tracked()
+@tracked(exclude=("town",))
 class Resident(models.Model):
     class Gender(models.TextChoices):
         MALE = "M", _("Male")
@@ -207,9 +207,22 @@ class Resident(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
+    # The town of the household's micro-grid, kept by database triggers (migration 0005: on a
+    # resident's insert or move, and when a household, micro-grid, grid or village moves) so
+    # that no write path can forget it. The search's indexes lead with it: a name searched in
+    # one town reads that town's rows of the index, however many towns the database holds.
+    town = models.ForeignKey(
+        "grids.Town",
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("Town"),
+    )
     name = models.CharField(_("name"), max_length=50)
     # Filled by the services from `name`, for search by pinyin initials (zsf → 张三丰).
-    name_initials = models.CharField(max_length=50, editable=False, db_index=True)
+    name_initials = models.CharField(max_length=50, editable=False)
     name_pinyin = models.CharField(max_length=200, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     # NULL, not "": several residents may lack an ID number, while the unique key holds for the rest.
@@ -263,16 +276,28 @@ class Resident(models.Model):
         indexes = [
             GinIndex(fields=["care_tags"], name="resident_care_tags_gin"),
             models.Index(fields=["household", "relation"], name="resident_household_relation"),
+            # The search (see SEARCH_EXPRESSIONS): by town, then the start of a value.
             *(
-                models.Index(fields=[field], opclasses=["varchar_pattern_ops"], name=name)
+                models.Index(F("town"), OpClass(F(field), name="varchar_pattern_ops"), name=name)
                 for field, name in (
-                    ("name", "resident_name_start"),
-                    ("name_pinyin", "resident_pinyin_start"),
+                    ("name", "resident_town_name"),
+                    ("name_initials", "resident_town_initials"),
+                    ("name_pinyin", "resident_town_pinyin"),
                 )
             ),
             *(
-                models.Index(OpClass(expression, name="text_pattern_ops"), name=f"resident_{key}")
+                models.Index(
+                    F("town"),
+                    OpClass(expression, name="text_pattern_ops"),
+                    name=f"resident_town_{key}",
+                )
                 for key, expression in SEARCH_EXPRESSIONS.items()
+                if key != "id_reversed"
+            ),
+            # An ID number's tail finds a handful of people in any number of towns.
+            models.Index(
+                OpClass(SEARCH_EXPRESSIONS["id_reversed"], name="text_pattern_ops"),
+                name="resident_id_reversed",
             ),
         ]
 

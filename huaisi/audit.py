@@ -22,11 +22,14 @@ MASKS = {"id_number": mask_id_number, "phone": mask_phone, "caller_phone": mask_
 HIDDEN = {"id", "updated_at", "name_initials", "name_pinyin"}
 
 
-def tracked():
+def tracked(*, exclude: tuple[str, ...] = ()):
+    """The product's audit trail on a model. EXCLUDE: fields the database derives from other
+    rows (their changes are the history of those rows, not edits of this one)."""
     return pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(row=pghistory.Old),
         pghistory.DeleteEvent(),
+        exclude=list(exclude) or None,
     )
 
 

@@ -174,7 +174,13 @@ def _register_lines(towns, filters, cursor) -> list[AuditLine]:
     for rank, model_name, town_path, url_name, label_field in REGISTER_MODELS:
         model = apps.get_model("households", model_name)
         event_model = apps.get_model("households", f"{model_name}Event")
-        tracked = [f.attname for f in model._meta.concrete_fields if f.attname not in HIDDEN]
+        # The fields the audit trail keeps (a derived field such as a resident's village is not).
+        kept = {f.attname for f in event_model._meta.concrete_fields}
+        tracked = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.attname not in HIDDEN and f.attname in kept
+        ]
         following = event_model.objects.filter(
             pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__gt=OuterRef("pgh_id")
         ).order_by("pgh_id")
