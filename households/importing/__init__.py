@@ -100,7 +100,8 @@ def _discard_file(job: ImportJob) -> None:
     name = job.file.name
     if name:
         storage = job.file.storage
-        transaction.on_commit(lambda: storage.delete(name))
+        # robust: a storage error on one file is logged and the other files are still deleted.
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 def _read_upload(job: ImportJob) -> bytes:

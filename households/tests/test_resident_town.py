@@ -5,6 +5,7 @@ whoever writes, with no audit rows of its own."""
 import pytest
 from pghistory.models import Events
 
+from conftest import make_user
 from households import services
 from households.models import Resident
 from households.selectors import resident_search_for_user
@@ -103,3 +104,9 @@ def test_the_search_finds_a_resident_in_the_town_it_now_lies_in(area, role_users
     household.save(update_fields=["microgrid"])
 
     assert list(resident_search_for_user(user=command, query="欧阳")) == []
+    # The new town's command centre finds them: the search reads the new town's index rows.
+    their_command = make_user(
+        "command-elsewhere", kind=RoleKind.COMMAND_CENTRE, scope=elsewhere.grid.village.town
+    )
+    found = resident_search_for_user(user=their_command, query="欧阳")
+    assert [r.name for r in found] == ["欧阳明"]

@@ -415,7 +415,11 @@ def order_co_opinion(*, actor, order: WorkOrder, text: str, files: Sequence = ()
     )
     units = [c.unit for c in CoHandling.objects.select_related("unit").filter(order=order)]
     unit = next((u for u in units if handles_unit(actor, u)), None)
-    _require(unit is not None, _("Only a handler of a co-handling unit of this order may do this."))
+    # The lead unit answers in its reply; an opinion is the other units' part.
+    _require(
+        unit is not None and not handles_unit(actor, order.lead_unit),
+        _("Only a handler of a co-handling unit of this order may do this."),
+    )
     _require_state(order, CO_OPINION_STATES)
     text = _required_text(text, "text", _("Write your unit's opinion."))
     sent = TimelineEvent.objects.filter(

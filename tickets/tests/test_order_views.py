@@ -3,6 +3,7 @@ do, the whole workflow posted from the page, refusals that change nothing, intak
 and the printouts."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -499,7 +500,9 @@ def test_a_co_handling_unit_sends_its_opinion_from_the_order_page(client, hotlin
     assert event.unit == h.d2 and event.attachments.count() == 1
     # The lead unit reads it in the timeline, with the co-handling unit's name.
     body = text_of(page(client, h.handler, order))
-    assert "Co-handling opinion" in body and "已派执法队员到场协助。" in body and "第2局" in body
+    event = re.search(r'<li class="event event-co_opinion">.*?</li>', body, re.S).group(0)
+    assert "Co-handling opinion" in event and "已派执法队员到场协助。" in event
+    assert "· 第2局" in event  # under the co-handling unit's name
     assert state_of(order) == State.DISPATCHED
 
     # Sent again (a resend of the form): refused, said, written once.

@@ -1,6 +1,7 @@
 """The workflow through the services: each action by its role, from its states, recorded on
 the timeline; anything else refused with nothing changed."""
 
+import datetime
 import threading
 
 import pytest
@@ -429,14 +430,28 @@ def test_the_same_opinion_twice_is_refused_and_written_once(hotline):
     assert actions(order).count(Action.CO_OPINION) == 2
 
 
-@pytest.mark.parametrize("who", ["handler", "command", "clerk", "leader"])
+@pytest.mark.parametrize("who", ["handler", "command", "clerk", "leader", "superuser", "both"])
 def test_only_a_co_handling_unit_sends_an_opinion(hotline, who):
+    from conftest import make_user
+    from huaisi.roles import RoleKind
+    from huaisi.services import role_assign
+
     h = hotline
     order = s.order_dispatch(actor=h.command, order=h.new_order(), lead_unit=h.d1, co_units=[h.d2])
+    if who == "superuser":
+        actor = make_user("root", is_superuser=True)
+    elif who == "both":  # handles the lead unit as well as a co-handling one
+        actor = make_user("both", kind=RoleKind.DEPARTMENT_HANDLER, scope=h.area.d1)
+        role_assign(
+            user=actor, kind=RoleKind.DEPARTMENT_HANDLER, scope=h.area.d2,
+            starts_on=datetime.date(2025, 1, 1),
+        )  # fmt: skip
+    else:
+        actor = getattr(h, who)
     before = snapshot(order)
 
     with pytest.raises(NotPermitted, match="co-handling unit"):
-        s.order_co_opinion(actor=getattr(h, who), order=order, text="我也说一句。")
+        s.order_co_opinion(actor=actor, order=order, text="我也说一句。")
 
     assert snapshot(order) == before
 
