@@ -107,18 +107,33 @@ def _notices_sql() -> str:
                    jsonb_build_object('phase', i.phase, 'due_at', i.due_at)
               FROM issued i JOIN clock c ON c.id = i.order_id
             RETURNING id
-        ), notified AS (
-            INSERT INTO {_t(Notification)} (user_id, order_id, kind, created_at)
-            SELECT DISTINCT r.user_id, i.order_id, i.kind, %(now)s
-              FROM issued i
-              JOIN clock c ON c.id = i.order_id
-              JOIN {_t(Unit)} u ON u.id = i.unit_id
-              JOIN {_t(Role)} r
-                ON (r.kind = %(handler)s AND r.department_id = u.department_id)
-                OR (r.kind = %(clerk)s AND r.village_id = u.village_id)
-                OR (i.kind = 'supervise' AND r.kind = %(supervisor)s AND r.town_id = c.town_id)
+        ), active_roles AS (
+            SELECT r.user_id, r.kind, r.department_id, r.village_id, r.town_id
+              FROM {_t(Role)} r
               JOIN auth_user au ON au.id = r.user_id AND au.is_active
              WHERE r.starts_on <= %(today)s AND (r.ends_on IS NULL OR r.ends_on >= %(today)s)
+               AND r.kind = ANY(ARRAY[%(handler)s, %(clerk)s, %(supervisor)s])
+        ), notified AS (
+            -- Who is told: the unit's handlers (a department's, or a village's clerks), and
+            -- for a supervision order also the town's supervisors. One equi-join per kind
+            -- (UNION also drops repeats): a join ON one OR of the three compared every notice
+            -- with every role, which grew with the number of towns sharing the database.
+            INSERT INTO {_t(Notification)} (user_id, order_id, kind, created_at)
+            SELECT r.user_id, i.order_id, i.kind, %(now)s
+              FROM issued i
+              JOIN {_t(Unit)} u ON u.id = i.unit_id
+              JOIN active_roles r ON r.kind = %(handler)s AND r.department_id = u.department_id
+            UNION
+            SELECT r.user_id, i.order_id, i.kind, %(now)s
+              FROM issued i
+              JOIN {_t(Unit)} u ON u.id = i.unit_id
+              JOIN active_roles r ON r.kind = %(clerk)s AND r.village_id = u.village_id
+            UNION
+            SELECT r.user_id, i.order_id, i.kind, %(now)s
+              FROM issued i
+              JOIN clock c ON c.id = i.order_id
+              JOIN active_roles r ON r.kind = %(supervisor)s AND r.town_id = c.town_id
+             WHERE i.kind = 'supervise'
             RETURNING id
         )
         SELECT (SELECT count(*) FROM issued WHERE kind = 'urge'),

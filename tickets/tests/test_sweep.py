@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from huaisi.roles import RoleKind
 from tickets import services as s
 from tickets.models import Action, NoticeKind, Notification, State, UrgingNotice, WorkOrder
 from tickets.sweep import deadline_sweep, overdue_flags_reference
@@ -145,3 +146,26 @@ def test_sweep_runs_on_a_real_worker(hotline, celery_worker):
     assert order.overdue and order.urge_count == 1 and order.supervise_count == 1
     assert notes(h.handler, "urge") == 1
     assert deadline_sweep_task.delay().get(timeout=60)["urged"] == 0
+
+
+@pytest.mark.django_db
+def test_a_village_unit_s_clerks_are_urged(hotline):
+    """The notices reach the clerks of a village unit, not another village's, not an inactive
+    account's, and not the supervision team for a mere 催办."""
+    from conftest import make_user
+
+    h = hotline
+    now = timezone.now()
+    order = dispatched(
+        h, unit=h.v1, accept_due=now - HOUR, accept_warn_at=now - 2 * HOUR,
+        accept_escalate_at=now + HOUR,
+    )  # fmt: skip
+    away = make_user("away-clerk", kind=RoleKind.VILLAGE_CLERK, scope=h.area.v1, is_active=False)
+
+    result = deadline_sweep(now=now)
+
+    assert result.urged == 1
+    assert notes(h.clerk, "urge") == 1
+    assert notes(h.other_clerk, "urge") == 0 and notes(away, "urge") == 0
+    assert notes(h.handler, "urge") == 0 and notes(h.supervisor, "urge") == 0
+    assert result.notifications == Notification.objects.filter(order=order, kind="urge").count()
