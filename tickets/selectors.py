@@ -173,7 +173,10 @@ def unit_inbox(*, user, states=OPEN_STATES, units=None, upto: int | None = None)
     else:
         ordering = (F("overdue").desc(), F("due_soon").desc(), F("reply_due").asc(), F("pk").asc())
     led = WorkOrder.objects.filter(lead_unit__in=unit_ids, state__in=states)
-    co = WorkOrder.objects.filter(co_handlings__unit__in=unit_ids, state__in=states).exclude(
+    # The unit's co-handled orders by their ids (a few hundred primary-key lookups), not a
+    # join that PostgreSQL may run as a merge along every order's id.
+    co_ids = ArraySubquery(CoHandling.objects.filter(unit__in=unit_ids).values("order_id"))
+    co = WorkOrder.objects.filter(_AmongIds(F("pk"), co_ids), state__in=states).exclude(
         lead_unit__in=unit_ids
     )
     halves = [half.order_by(*ordering).values_list("pk", flat=True) for half in (led, co)]
