@@ -206,9 +206,13 @@ def test_a_micro_wish_goes_from_recorded_to_closed(
         expect(team_phone.locator("h1 .status")).to_have_text(zh("Fulfilled"))
         photo = team_phone.locator(".photos img")
         expect(photo).to_have_count(1)
-        # The thumbnail really loads (the photo view serves it to the team).
-        assert team_phone.evaluate(
-            "(img) => img.complete && img.naturalWidth > 0", photo.element_handle()
+        # The thumbnail really loads (the photo view serves it to the team): wait for it, as
+        # the image may still be on its way when the page's text is there; a photo that never
+        # loads fails here after the timeout.
+        team_phone.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0",
+            arg=photo.element_handle(),
+            timeout=10_000,
         )
         screenshot(team_phone, "wish-fulfilled")
         # The team cannot close the wish: the resident's feedback is for grid staff to record.
