@@ -127,6 +127,20 @@ def user_can(user, capability: str) -> bool:
     return any(grant.kind in allowed for grant in grants_for(user))
 
 
+def grant_towns(user, capability: str | None = None) -> list[int]:
+    """The towns the user's roles lie in (those holding `capability`, if one is named), from
+    the grants already read: no query. A superuser's grants name no town: callers decide what
+    "every town" means for them."""
+    allowed = CAPABILITIES[capability] if capability else None
+    return sorted(
+        {
+            grant.ancestors[Level.TOWN]
+            for grant in grants_for(user)
+            if allowed is None or grant.kind in allowed
+        }
+    )
+
+
 def require_capability(user, capability: str) -> None:
     """Refuse (403) a user none of whose roles holds `capability`."""
     if not user_can(user, capability):

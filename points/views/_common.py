@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Town, Village
-from huaisi.access import grants_for, visible_to
-from huaisi.roles import Level
+from huaisi.access import grant_towns, visible_to
 
 from ..services._common import half_end, half_start, month_end, month_start
 
@@ -24,14 +23,10 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def user_town_ids(user) -> list[int]:
-    return sorted({grant.ancestors[Level.TOWN] for grant in grants_for(user)})
-
-
 def town_for_user(user, town_id: str | None = None) -> Town:
     """The town whose rulebook the user works with: their roles' town (or the one asked for,
     among theirs). A superuser without roles may pick any town."""
-    ids = user_town_ids(user)
+    ids = grant_towns(user)
     towns = Town.objects.all() if user.is_superuser and not ids else Town.objects.filter(pk__in=ids)
     if not ids and not user.is_superuser:
         raise PermissionDenied

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grids.models import Town
-from huaisi.access import require_capability, user_can_in
+from huaisi.access import grant_towns, require_capability, user_can_in
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import RuleForm, apply_errors
 from ..models import Rule
-from ._common import town_for_user, user_town_ids
+from ._common import town_for_user
 
 
 def _grouped(rules) -> list[tuple[str, list[tuple[str, list[Rule]]]]]:
@@ -60,7 +60,7 @@ def rule_print(request: HtmxHttpRequest) -> HttpResponse:
     asked for (?town=), or the only town of the installation."""
     towns = Town.objects.order_by("pk")
     town_id = request.GET.get("town", "")
-    own = user_town_ids(request.user)
+    own = grant_towns(request.user)
     if town_id.isdigit():
         town = towns.filter(pk=int(town_id)).first()
     elif own:
