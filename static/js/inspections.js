@@ -384,11 +384,18 @@
   }
 
   var sending = false;
+  // A call while a run is under way (the network came back while a send was still failing)
+  // is not dropped: the run starts again once it ends, or the outbox would wait a minute.
+  var sendAgain = false;
   var loginNeeded = false;
 
   function sendAll() {
-    if (sending) return Promise.resolve();
+    if (sending) {
+      sendAgain = true;
+      return Promise.resolve();
+    }
     sending = true;
+    sendAgain = false;
     return outboxItems().then(function (items) {
       var pending = items.filter(function (item) { return item.status === "pending"; });
       return pending.reduce(function (chain, item) {
@@ -397,6 +404,8 @@
     }).catch(function () { return null; }).then(function () {
       sending = false;
       return renderOutbox();
+    }).then(function () {
+      if (sendAgain) return sendAll();
     });
   }
 
