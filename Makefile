@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format check messages clean
+.PHONY: run dev test test-instants bench lint format check messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,23 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m huaisi.devstack run
 
+# For developers: Django's autoreloading server with DEBUG on, plus the worker and beat.
+dev: $(STAMP)
+	$(PY) -m huaisi.devstack dev
+
 test: $(STAMP)
 	$(PY) -m huaisi.devstack test $(PYTEST_ARGS)
+
+# The suite at awkward instants (Asia/Shanghai): a Friday at 17:25, the eve of National Day,
+# the last minute of a year, 00:30 on the 1st of a month. Every test must give the same answer
+# at each. The browser's clock and a Celery worker process cannot be moved, so those tests run
+# at the real time only (in `make test`), as does the two-minute fuzzing run, which reads no clock.
+INSTANTS ?= 2026-12-11T17:25+08:00 2026-09-30T16:55+08:00 2026-12-31T23:59+08:00 2027-03-01T00:30+08:00
+test-instants: $(STAMP)
+	set -e; for at in $(INSTANTS); do \
+	  echo "[huaisi] the suite at $$at"; \
+	  $(PY) -m huaisi.devstack test -q -p no:cacheprovider -m "not browser and not celery_worker and not fuzz" --at $$at $(PYTEST_ARGS); \
+	done
 
 bench: $(STAMP)
 	$(PY) -m huaisi.devstack exec $(PY) -m bench $(BENCH_ARGS)
@@ -24,6 +39,8 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/deptry .
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

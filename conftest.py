@@ -17,6 +17,69 @@ from huaisi.services import role_assign
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--at",
+        metavar="INSTANT",
+        help="run every test as if the clock read INSTANT (ISO 8601 with an offset, e.g. "
+        "2026-12-31T23:59+08:00), ticking on from there; `make test-instants` uses it to show "
+        "that no test depends on the hour, the weekday, a holiday or the month it runs in",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_instant(request):
+    instant = request.config.getoption("--at")
+    if not instant:
+        yield
+        return
+    import time_machine
+
+    moment = datetime.datetime.fromisoformat(instant)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("--at needs an offset, e.g. 2026-12-31T23:59+08:00")
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _holiday_calendar_cached(request):
+    """The holiday calendar (workcalendar.selectors) is cached in the process and in Redis.
+    A database test gets it loaded from the committed tables before it starts, so no query
+    count includes it; after a test that changed it (then rolled back) the caches start anew."""
+    from workcalendar import selectors
+
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "django_db_setup",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            selectors.calendar_current()
+    yield
+    if selectors.calendar_changed_in_process():
+        selectors.calendar_reset_for_tests(test_ended=True)
+
+
+# Apps whose tests assert service messages in their English source text; the others' assert
+# the Chinese a clerk reads. Pages set their own language per request either way, and the
+# Chinese catalogue is checked by tests/test_i18n.py.
+ENGLISH_MESSAGE_APPS = ("points", "tickets", "volunteers")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(request):
+    if request.node.path.relative_to(request.config.rootpath).parts[0] not in ENGLISH_MESSAGE_APPS:
+        yield
+        return
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production's PBKDF2 takes ~0.5 s a user; tests make dozens of users.
@@ -121,15 +184,11 @@ def user_without_role(db):
 
 
 def _database_url_for_worker() -> str:
-    from urllib.parse import quote
-
     from django.db import connection
 
-    conf = connection.settings_dict
-    host = quote(conf["HOST"] or "", safe="") if str(conf["HOST"]).startswith("/") else conf["HOST"]
-    auth = conf["USER"] + (f":{quote(conf['PASSWORD'], safe='')}" if conf["PASSWORD"] else "")
-    port = f":{conf['PORT']}" if conf["PORT"] else ""
-    return f"postgres://{auth}@{host}{port}/{conf['NAME']}"
+    from huaisi.dburl import database_url
+
+    return database_url(connection.settings_dict["NAME"])
 
 
 class WorkerProcess:

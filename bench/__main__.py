@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import urlencode
 
-from . import harness, imports, inspections, scale, workorders
+from . import baseline, harness, imports, inspections, scale, workorders
 from .harness import Row, say
 
 DEMO_PASSWORD = "huaisi-demo"  # the documented demo log-in
@@ -65,8 +65,8 @@ class Page:
 def first_grid_path() -> str:
     from django.urls import reverse
 
+    from grids.management.commands.seed_demo import DEMO_TOWN_CODE
     from grids.models import Grid
-    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
 
     grid = Grid.objects.get(village__town__code=DEMO_TOWN_CODE, code="G01")
     return reverse("grid-detail", args=[grid.pk])
@@ -76,8 +76,8 @@ def first_household_path() -> str:
     """A household in grid G01 of the demo town (leader01's grid)."""
     from django.urls import reverse
 
+    from grids.management.commands.seed_demo import DEMO_TOWN_CODE
     from households.models import Household
-    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
 
     household = (
         Household.objects.filter(
@@ -90,8 +90,8 @@ def first_household_path() -> str:
 
 
 def demo_village_id() -> int:
+    from grids.management.commands.seed_demo import DEMO_TOWN_CODE
     from grids.models import Village
-    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
 
     return Village.objects.get(town__code=DEMO_TOWN_CODE, code="HS01").pk
 
@@ -152,9 +152,24 @@ def count_kiosk_queries(path: str, village_id: int, passbook: str) -> int:
 
 
 FLOOR = Page("/bench/floor", "/bench/floor")
+SIGNED_IN_FLOOR = Page("/bench/floor-logged-in", "/bench/floor-logged-in", login="command")
+KIOSK_FLOOR = Page("/bench/floor-kiosk", "/bench/floor-kiosk", kiosk=demo_kiosk_household)
+# Each page is compared with the floor of its kind: what the stack costs before the page does
+# anything (an anonymous page cannot be cheaper than the floor, a signed-in one than reading the
+# session and the user, a kiosk one than reading the kiosk session).
+FLOORS = {"anonymous": FLOOR, "signed-in": SIGNED_IN_FLOOR, "kiosk": KIOSK_FLOOR}
+
+
+def floor_kind(page: Page) -> str:
+    if page.kiosk is not None:
+        return "kiosk"
+    return "signed-in" if page.login else "anonymous"
+
+
 PAGES = [
     FLOOR,
-    Page("/bench/floor-logged-in", "/bench/floor-logged-in", login="command"),
+    SIGNED_IN_FLOOR,
+    KIOSK_FLOOR,
     Page("/accounts/login/", "/accounts/login/"),
     Page("/", "/", login="command"),
     Page("/areas/grids/", "/areas/grids/", login="command"),
@@ -236,7 +251,7 @@ def measure_scale(scale_name: str, args) -> list[Row]:
             warmup=args.warmup,
             seconds_per_row=args.seconds_per_row,
         )
-    floor = harness.summarize(samples[FLOOR.label])
+    floors = {kind: harness.summarize(samples[p.label]) for kind, p in FLOORS.items()}
     rows = []
     for page, target in zip(PAGES, targets, strict=True):
         queries = (
@@ -245,8 +260,11 @@ def measure_scale(scale_name: str, args) -> list[Row]:
             else harness.count_queries(target.path, username=page.login)
         )
         row = Row(page.label, scale_name, samples[page.label], queries=queries)
+        # The signed-in and kiosk floors themselves are shown against the anonymous one.
+        kind = "anonymous" if page in FLOORS.values() else floor_kind(page)
         if page is not FLOOR:
-            row.reference, row.reference_ms = "floor", (floor["p50"], floor["p95"])
+            floor = floors[kind]
+            row.reference, row.reference_ms = f"{kind} floor", (floor["p50"], floor["p95"])
         rows.append(row)
     return rows
 
@@ -273,8 +291,8 @@ def unpublish_month(month) -> None:
 def measure_ranking(scale_name: str) -> list[Row]:
     """Closing last month: `ranking_publish` (every village of every town, one transaction,
     commit included) against `ranking_reference`, the same ranking as a plain SELECT."""
+    from huaisi.periods import previous_month
     from points.services import ranking_publish, ranking_reference
-    from points.services._common import previous_month
 
     month = previous_month()
     say(f"{scale_name}: ranking publish for {month:%Y-%m} against its raw SQL, {REPEATS} times")
@@ -313,6 +331,17 @@ def parse_args(argv: list[str]):
     parser.add_argument("--scale", choices=["town", "100x", "both"], default="both")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn sync workers")
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=workorders.HISTORY,
+        help="work orders the demo town is grown to for the last rows (1,000,000: the target)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help="replace bench/baseline.json with this run's ratios",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.warmup < 0 or args.households < 0 or args.workers < 1:
         parser.error("--requests and --workers must be 1 or more, the others 0 or more")
@@ -337,7 +366,7 @@ def main(argv: list[str]) -> int:
         os.environ.update(harness.bench_environment(db.url))
         harness.manage("migrate", "--no-input", "-v", "0")
         harness.setup_django()
-        from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
+        from grids.management.commands.seed_demo import DEMO_TOWN_CODE
 
         say(f"town: seed_demo --households {args.households} (fresh)")
         fresh = harness.manage("seed_demo", "--households", str(args.households))
@@ -394,6 +423,13 @@ def main(argv: list[str]) -> int:
             "loadavg_before": load_before,
         },
     )
+    ratios = {baseline.row_key(row.scale, row.path): row.ratio for row in rows}
+    print()
+    print(baseline.format_changes(baseline.compare(ratios, baseline.load())))
+    if args.write_baseline:
+        meta = {"measured": time.strftime("%Y-%m-%d"), "args": vars(args), "postgres": postgres}
+        baseline.save(ratios, meta)
+        say(f"baseline written: {baseline.BASELINE.relative_to(harness.BASE_DIR)}")
     say(f"load average {load_before} before, {os.getloadavg()} after")
     say(f"whole run {duration:.0f} s; results in {path.relative_to(harness.BASE_DIR)}")
     return 0

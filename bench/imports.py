@@ -35,7 +35,7 @@ def build_files(town_code: str, *, tag: str = "IMP", region: str = REGION) -> di
 
     from grids.demo import GIVEN, SURNAMES
     from grids.models import MicroGrid
-    from households.importing import COLUMNS, SHEET_TITLES
+    from households.services.importing import COLUMNS, SHEET_TITLES
 
     rng = random.Random(20261128)
     micros = list(
@@ -156,7 +156,7 @@ def _wait(job, leaving: str):
 
 def run_files(user, files: dict[str, bytes]) -> tuple[float, float, dict]:
     """Upload, dry run and import each file in turn; (dry-run ms, import ms, counts by kind)."""
-    from households import importing
+    from households.services import importing
 
     checking = applying = 0.0
     counts = {}
@@ -219,8 +219,8 @@ def export_rows(db: BenchDatabase, user, scale_name: str, *, repeats: int = 3) -
     each logged), in this process, against COPY of the same columns out of PostgreSQL."""
     from django.db import connection
 
-    from households import exporting
     from households.models import Resident, RevealLog
+    from households.services import exporting
 
     samples = []
     for _ in range(repeats):

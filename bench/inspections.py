@@ -34,8 +34,8 @@ def measure(scale_name: str, username: str = "leader01") -> list[Row]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from grids.inspection_selectors import grids_for_logging
     from huaisi.uploads import check_image
+    from patrols.selectors import grids_for_logging
 
     user = get_user_model().objects.get(username=username)
     grid = grids_for_logging(user=user).first()

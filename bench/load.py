@@ -9,6 +9,11 @@ exists, else creates it; migrates it and seeds the demo town with `seed_demo --i
 free loopback port (harness.gunicorn, bench.settings) and runs locust headless against it
 (bench/locustfile.py), bounded by --run-time. Prints p50/p95/p99, requests and errors per
 endpoint and writes them to bench/results/load-<timestamp>.json. Nothing leaves 127.0.0.1.
+
+    python -m huaisi.devstack exec .venv/bin/python -m bench.load --url http://127.0.0.1:8000
+
+loads the site `make run` is serving instead (its own gunicorn, database and Redis), as a town's
+one server would be loaded: the figure the README quotes.
 """
 
 import argparse
@@ -45,7 +50,7 @@ def ensure_database(db: harness.BenchDatabase, households: int) -> bool:
 
 def kiosk_accounts() -> list[tuple[int, str]]:
     """Passbooks of signed households of the demo town, for the kiosk visitors."""
-    from huaisi.management.commands.seed_demo import DEMO_TOWN_CODE
+    from grids.management.commands.seed_demo import DEMO_TOWN_CODE
     from points.models import PointsAccount
 
     accounts = (
@@ -59,7 +64,7 @@ def kiosk_accounts() -> list[tuple[int, str]]:
     return list(accounts)
 
 
-def run_locust(port: int, args, accounts, csv_prefix: Path) -> None:
+def run_locust(host: str, args, accounts, csv_prefix: Path) -> None:
     from points.demo import DEMO_PIN
 
     env = {
@@ -71,7 +76,7 @@ def run_locust(port: int, args, accounts, csv_prefix: Path) -> None:
     command = [
         harness.PY, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
         "--headless", "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.run_time,
-        "--host", f"http://127.0.0.1:{port}", "--csv", str(csv_prefix), "--only-summary",
+        "--host", host, "--csv", str(csv_prefix), "--only-summary",
         "--loglevel", "WARNING", "--stop-timeout", "10",
     ]  # fmt: skip
     say(f"locust: {args.users} users, +{args.spawn_rate}/s, for {args.run_time}")
@@ -132,7 +137,15 @@ def parse_args(argv: list[str]):
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started per second")
     parser.add_argument("--run-time", default="60s", help="how long the load lasts (locust -t)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--url",
+        help="load a site that is already running on this machine (`make run`: "
+        "http://127.0.0.1:8000) instead of a gunicorn of the bench's own; its database is the "
+        "one DATABASE_URL names, as `huaisi.devstack exec` sets it",
+    )
     args = parser.parse_args(argv)
+    if args.url and not args.url.startswith(("http://127.0.0.1:", "http://localhost:")):
+        parser.error("--url must be a loopback address (http://127.0.0.1:PORT)")
     if args.users < 1 or args.spawn_rate <= 0 or args.workers < 1 or args.households < 0:
         parser.error("--users, --spawn-rate and --workers must be positive, --households 0 or more")
     return args
@@ -147,6 +160,8 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.url:
+        return load_running_site(args)
     db = harness.BenchDatabase(source_url)
     existed = ensure_database(db, args.households)
     say(
@@ -162,8 +177,33 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
         prefix = Path(scratch) / "load"
         with harness.gunicorn(workers=args.workers) as port:
-            run_locust(port, args, accounts, prefix)
+            run_locust(f"http://127.0.0.1:{port}", args, accounts, prefix)
         rows, errors = read_stats(prefix)
+    return report(args, db.name, rows, errors)
+
+
+def load_running_site(args) -> int:
+    """The load on a site served by someone else (`make run`), on its own database."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huaisi.settings")
+    django.setup()
+    accounts = kiosk_accounts()
+    if not accounts:
+        raise RuntimeError("the site's database has no demo passbooks (seed_demo)")
+    from django.db import connection, connections
+
+    database = connection.settings_dict["NAME"]
+    connections.close_all()
+    say(f"loading the running site at {args.url} (database {database})")
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
+        prefix = Path(scratch) / "load"
+        run_locust(args.url.rstrip("/"), args, accounts, prefix)
+        rows, errors = read_stats(prefix)
+    return report(args, database, rows, errors)
+
+
+def report(args, database: str, rows: list[dict], errors: list[dict]) -> int:
     print()
     print(format_table(rows))
     for failure in errors:
@@ -172,7 +212,7 @@ def main(argv: list[str]) -> int:
     path = harness.RESULTS_DIR / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(
         json.dumps(
-            {"args": vars(args), "database": db.name, "loadavg": os.getloadavg(),
+            {"args": vars(args), "database": database, "loadavg": os.getloadavg(),
              "endpoints": rows, "errors": errors},
             ensure_ascii=False, indent=2,
         )

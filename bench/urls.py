@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from huaisi.urls import urlpatterns as project_urlpatterns
+from points.views.kiosk import session_get
 
 
 def floor(request: HttpRequest) -> HttpResponse:
@@ -19,8 +20,18 @@ def floor_logged_in(request: HttpRequest) -> HttpResponse:
     return HttpResponse(request.user.username.encode(), content_type="text/plain")
 
 
+def floor_kiosk(request: HttpRequest) -> HttpResponse:
+    """The floor of a kiosk page: the resident's kiosk session read (and kept alive) as every
+    kiosk page reads it, nothing else."""
+    session = session_get(request)
+    if session is None:
+        return HttpResponse(b"no kiosk session", status=403, content_type="text/plain")
+    return HttpResponse(str(session.account_id).encode(), content_type="text/plain")
+
+
 urlpatterns = [
     *project_urlpatterns,
     path("bench/floor", floor, name="bench-floor"),
     path("bench/floor-logged-in", floor_logged_in, name="bench-floor-logged-in"),
+    path("bench/floor-kiosk", floor_kiosk, name="bench-floor-kiosk"),
 ]

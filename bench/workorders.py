@@ -2,7 +2,7 @@
 
 1. the dispatch board and a unit's inbox with the demo town's year of orders ("town");
 2. the deadline sweep over 20,000 open orders against the single SQL UPDATE of the flags
-   (`tickets.sweep.overdue_flags_reference`), in this process, each run rolled back so every
+   (`tickets.services.sweep.overdue_flags_reference`), in this process, each run rolled back so every
    sample does the whole work;
 3. the demo town grown to 1,000,000 orders by a set-based copy of its closed orders into past
    years (history: closed, no timeline rows), then the board and the inbox again ("1M orders").
@@ -24,15 +24,26 @@ SWEEP_OPEN = 20_000
 HISTORY = 1_000_000
 SWEEP_REPEATS = 5
 
+
+def first_new_order_path() -> str:
+    """The page of the oldest order waiting for dispatch (the command centre opens each)."""
+    from tickets.models import State, WorkOrder
+
+    pk = WorkOrder.objects.filter(state=State.NEW).order_by("pk").values_list("pk", flat=True)[0]
+    return f"/orders/{pk}/"
+
+
 PAGES = [
-    # (label, path, demo user)
+    # (label, path or a function returning it, demo user)
     ("/orders/board/", "/orders/board/", "command"),
+    ("/orders/<new order>/", first_new_order_path, "command"),
     ("/orders/board/?view=overdue", "/orders/board/?view=overdue", "command"),
     ("/orders/board/?view=closed", "/orders/board/?view=closed", "command"),
     ("/orders/inbox/ (dept01)", "/orders/inbox/", "dept01"),
     ("/orders/inbox/?tab=closed (dept01)", "/orders/inbox/?tab=closed", "dept01"),
 ]
-FLOOR = ("/bench/floor", "/bench/floor", None)
+# Every page here is signed in: its floor reads the session and the user, as they do.
+FLOOR = ("/bench/floor-logged-in", "/bench/floor-logged-in", "command")
 
 
 def _columns() -> list[str]:
@@ -115,7 +126,7 @@ def sweep_rows(town_code: str) -> list[Row]:
     from django.utils import timezone
 
     from tickets.models import CLOCK_STATES
-    from tickets.sweep import overdue_flags_reference, sweep_run
+    from tickets.services.sweep import overdue_flags_reference, sweep_run
 
     now = timezone.now()
     samples: dict[str, list[float]] = {"sweep": [], "reference": []}
@@ -173,7 +184,7 @@ def sweep_rows(town_code: str) -> list[Row]:
     )
     return [
         Row(
-            "deadline sweep (tickets.sweep)",
+            "deadline sweep (tickets.services.sweep)",
             f"{open_orders} open",
             samples["sweep"],
             reference=f"one UPDATE of the flags ({outcome['reference']} rows)",
@@ -242,7 +253,8 @@ def add_history(db, town_code: str, total: int = HISTORY) -> tuple[float, int]:
 
 
 def page_rows(scale_name: str, args) -> list[Row]:
-    """The ticket pages against the floor, interleaved, as `measure_scale` does for PAGES."""
+    """The ticket pages against the signed-in floor, interleaved, as `measure_scale` does for
+    PAGES."""
     with harness.gunicorn(workers=args.workers) as port:
         clients: dict[str | None, harness.HttpClient] = {}
         targets = []
@@ -253,6 +265,7 @@ def page_rows(scale_name: str, args) -> list[Row]:
                 clients[login] = harness.HttpClient(port, timeout=120)
                 if login:
                     clients[login].login(login, DEMO_PASSWORD)
+            path = path() if callable(path) else path
             targets.append(harness.Target(label, path, clients[login]))
         say(f"{scale_name}: {len(targets)} work-order paths × {args.requests} requests")
         samples = harness.time_interleaved(
@@ -263,13 +276,14 @@ def page_rows(scale_name: str, args) -> list[Row]:
         )
     floor = harness.summarize(samples[FLOOR[0]])
     rows = []
-    for label, path, login in PAGES:
+    for (label, _path, login), target in zip(PAGES, targets[1:], strict=True):
+        path = target.path
         rows.append(
             Row(
                 label,
                 scale_name,
                 samples[label],
-                reference="floor",
+                reference="signed-in floor",
                 reference_ms=(floor["p50"], floor["p95"]),
                 queries=harness.count_queries(path, username=login),
             )
@@ -277,18 +291,27 @@ def page_rows(scale_name: str, args) -> list[Row]:
     return rows
 
 
+def history_scale(total: int) -> str:
+    """The scale's name in the table and the baseline: "1M orders", "20k orders"."""
+    if total % 1_000_000 == 0:
+        return f"{total // 1_000_000}M orders"
+    return f"{total // 1000}k orders" if total % 1000 == 0 else f"{total} orders"
+
+
 def measure(db, args, town_code: str) -> list[Row]:
+    total = getattr(args, "history", HISTORY)
+    grown = history_scale(total)
     rows = page_rows("town", args)
     rows += sweep_rows(town_code)
-    say(f"growing the demo town to {HISTORY} orders")
-    build_ms, written = add_history(db, town_code)
+    say(f"growing the demo town to {total} orders")
+    build_ms, written = add_history(db, town_code, total)
     rows.append(
         Row(
             f"orders history ({written} rows)",
-            "1M orders",
+            grown,
             [build_ms],
             note="bench/tickets.py, INSERT … SELECT of closed orders into past years; no reference",
         )
     )
-    rows += page_rows("1M orders", args)
+    rows += page_rows(grown, args)
     return rows

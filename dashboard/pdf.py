@@ -175,6 +175,51 @@ def town_report_pdf(*, report, figures: dict, labels: dict, font_path) -> bytes:
     else:
         _paragraph(pdf, _("No orders dispatched in the month."))
 
+    hotspots = labels.get("hotspots")
+    if hotspots is not None:  # reports generated before the section existed have none
+        _heading(pdf, f"{_('Acting before the complaint')}: {hotspots['count']} {_('hotspots')}")
+        if hotspots["top"]:
+            _table(
+                pdf,
+                [
+                    [h["count"], h["what"], h["village"] or DASH, h["place"] or DASH, h["outcome"]]
+                    for h in hotspots["top"]
+                ],
+                headings=[
+                    _("Reports"),
+                    _("Category"),
+                    _("Village"),
+                    _("Place"),
+                    _("Proactive order"),
+                ],
+                widths=(16, 30, 26, 42, 60),
+                align=("RIGHT", "LEFT", "LEFT", "LEFT", "LEFT"),
+            )
+        else:
+            _paragraph(pdf, _("No hotspot in the month."))
+        if hotspots["rising"]:
+            _table(
+                pdf,
+                [
+                    [r["village"], r["category"], r["count"], r["previous_mean"]]
+                    for r in hotspots["rising"]
+                ],
+                headings=[
+                    _("Village"),
+                    _("Rising issues"),
+                    _("Orders in the month"),
+                    _("Monthly mean before"),
+                ],
+                widths=(44, 50, 40, 40),
+                align=("LEFT", "LEFT", "RIGHT", "RIGHT"),
+            )
+        else:
+            _paragraph(pdf, _("No rising issue in the month."))
+        _paragraph(
+            pdf,
+            f"{_('Repeat callers (3 or more orders in 90 days)')}: {hotspots['repeat_callers']}",
+        )
+
     _heading(pdf, f"{_('Points approved in the month')}: {f['points']['points']}")
     _table(
         pdf,

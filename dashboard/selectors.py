@@ -9,7 +9,7 @@ Decision: these aggregates read the other apps' models directly (read-only, grou
 the apps' selectors are scoped per user and return rows, not area totals; the filters repeat
 those of the lists' selectors (`tickets.selectors.dispatch_board`, `volunteers.selectors`
 wish and project lists, `households.selectors.resident_search_for_user`), and the tests hold
-the two together. The per-unit supervision figures come from `tickets.supervision`.
+the two together. The per-unit supervision figures come from `tickets.selectors.supervision`.
 """
 
 import datetime
@@ -18,15 +18,21 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from grids.models import Grid, Inspection, Town, Village
+from grids.models import Grid, Town, Village
+from hotspots.models import Hotspot, RepeatCaller, RisingIssue
 from households.models import CareTag, Resident
+from huaisi.periods import month_bounds, month_start, next_month
 from huaisi.roles import Level
+from patrols.models import Inspection
 from points.models import Entry
-from tickets import supervision
 from tickets.models import CLOCK_STATES, OPEN_STATES, State, Unit, WorkOrder
+from tickets.selectors import unit_month_rows
 from volunteers.models import Activity, Participation, Project, Wish
 
 from .models import TownReport
+
+MAP_HOTSPOTS = 200
+REPORT_HOTSPOTS = 10
 
 LEVELS = (Level.TOWN, Level.VILLAGE, Level.GRID)
 RECENT_PATROLS = 8
@@ -91,8 +97,8 @@ def in_area(queryset: QuerySet, area: dict) -> QuerySet:
 
 
 def this_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    start = today.replace(day=1)
-    return start, (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    start = month_start(today)
+    return start, next_month(start)
 
 
 def _grouped(queryset: QuerySet, field: str) -> dict:
@@ -168,12 +174,13 @@ def _rate(value) -> float | None:
 
 
 def unit_figures(*, area: dict, month: datetime.date, now: datetime.datetime) -> list[dict]:
-    """This month's supervision figures of each handling unit (`tickets.supervision`): the
-    town sees every unit, a village its own; a grid is no handling unit."""
+    """This month's supervision figures of each handling unit
+    (`tickets.selectors.supervision`): the town sees every unit, a village its own; a grid is
+    no handling unit."""
     if area["level"] == Level.GRID:
         return []
     town = Town.objects.get(pk=area["town"])
-    rows = supervision.unit_month_rows(town=town, month=month, as_of=now)
+    rows = unit_month_rows(town=town, month=month, as_of=now)
     if area["level"] == Level.VILLAGE:
         own = set(Unit.objects.filter(village_id=area["village"]).values_list("pk", flat=True))
         rows = [row for row in rows if row.unit_id in own]
@@ -289,6 +296,91 @@ def care_figures(*, area: dict) -> dict:
     }
 
 
+def map_hotspots(*, area: dict) -> list[dict]:
+    """The area's current hotspots that have a position, for the map's hotspot layer (one
+    query): where, how many reports, and of what. No personal data. A grid's screen shows none:
+    a hotspot is kept by town and village, not by grid."""
+    if area["level"] == Level.GRID:
+        return []
+    rows = Hotspot.objects.filter(
+        town_id=area[Level.TOWN], active=True, lat__isnull=False, lng__isnull=False
+    )
+    if area["level"] == Level.VILLAGE:
+        rows = rows.filter(village_id=area[Level.VILLAGE])
+    rows = rows.order_by("-count", "-last_at", "-pk").values(
+        "pk", "lat", "lng", "count", "category__name", "finding_type", "village__name"
+    )[:MAP_HOTSPOTS]
+    return [
+        {
+            "id": r["pk"],
+            "lat": float(r["lat"]),
+            "lng": float(r["lng"]),
+            "count": r["count"],
+            "category": r["category__name"] or "",
+            "finding_type": r["finding_type"],
+            "village": r["village__name"] or "",
+        }
+        for r in rows
+    ]
+
+
+def report_hotspots(*, town_id: int, month: datetime.date) -> dict:
+    """The report's 未诉先办 section: hotspots with reports in the month (as the hourly job
+    left them at generation), the top ones by reports, the month's rising issues and how many
+    repeat callers there were (the count only: no number, not even masked, in a printed
+    report)."""
+    start_at, end_at = month_bounds(month)
+    hotspots = Hotspot.objects.filter(
+        Q(active=True) | Q(order__isnull=False),
+        town_id=town_id,
+        first_at__lt=end_at,
+        last_at__gte=start_at,
+    )
+    top = hotspots.order_by("-count", "-last_at", "-pk").values(
+        "pk",
+        "count",
+        "category__name",
+        "finding_type",
+        "village__name",
+        "place",
+        "order__number",
+        "order__closed_at",
+        "came_back",
+    )[:REPORT_HOTSPOTS]
+    rising = (
+        RisingIssue.objects.filter(town_id=town_id, month=month)
+        .order_by("-count", "village__name", "category__name")
+        .values("village__name", "category__name", "count", "previous_mean")
+    )
+    return {
+        "count": hotspots.count(),
+        "top": [
+            {
+                "id": h["pk"],
+                "count": h["count"],
+                "category": h["category__name"] or "",
+                "finding_type": h["finding_type"],
+                "village": h["village__name"] or "",
+                "place": h["place"],
+                "order": h["order__number"] or "",
+                "closed": h["order__closed_at"] is not None,
+                "came_back": h["came_back"],
+            }
+            for h in top
+        ],
+        "rising": [
+            {
+                "village": r["village__name"],
+                "category": r["category__name"],
+                "count": r["count"],
+                "previous_mean": str(r["previous_mean"]),
+            }
+            for r in rising
+        ],
+        "repeat_callers": RepeatCaller.objects.filter(town_id=town_id).count(),
+    }
+
+
 def area_figures(*, area: dict, now: datetime.datetime | None = None) -> dict:
     """Every panel of the area's dashboard, as plain data (cached as is). Labels are not
     cached: the view adds them in the reader's language."""
@@ -302,6 +394,7 @@ def area_figures(*, area: dict, now: datetime.datetime | None = None) -> dict:
         "year": today.year,
         "orders": orders_figures(area=area),
         "map": map_figures(area=area),
+        "hotspots": map_hotspots(area=area),
         "patrols": patrol_figures(area=area, now=now),
         "units": unit_figures(area=area, month=month, now=now),
         "points": points_figures(area=area, month=month, end=end),
@@ -317,9 +410,9 @@ def report_figures(*, town_id: int, month: datetime.date) -> dict:
     they stand), each unit's supervision figures, points approved and volunteer hours of the
     month by village, the year's projects, wishes and care tags as of generation."""
     area = area_describe(level=Level.TOWN, pk=town_id)
-    end = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    end = next_month(month)
     now = timezone.now()
-    start_at, end_at = supervision.month_bounds(month)
+    start_at, end_at = month_bounds(month)
     received = WorkOrder.objects.filter(
         town_id=town_id, created_at__gte=start_at, created_at__lt=end_at
     )
@@ -338,6 +431,7 @@ def report_figures(*, town_id: int, month: datetime.date) -> dict:
         "wishes": wish_figures(area=area),
         "projects": project_figures(area=area, year=month.year),
         "care": care_figures(area=area),
+        "hotspots": report_hotspots(town_id=town_id, month=month),
     }
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from grids.models import Grid, Town, Village
+from huaisi.periods import previous_month
 from huaisi.roles import Level
 
 from . import selectors
@@ -98,8 +99,7 @@ def town_report_publish(*, town_id: int, month: datetime.date) -> tuple[TownRepo
 
 def reports_publish_due(*, today: datetime.date | None = None) -> int:
     """On the 1st: last month's report for every town that lacks it; returns how many were new."""
-    today = today or timezone.localdate()
-    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    last_month = previous_month(today)
     created = 0
     for town_id in Town.objects.values_list("pk", flat=True):
         _, new = town_report_publish(town_id=town_id, month=last_month)

@@ -29,10 +29,12 @@ from households.models import CareTag
 from huaisi.access import grants_for, user_can
 from huaisi.roles import CAPABILITIES, Capability, Level, RoleKind
 from huaisi.views import HtmxHttpRequest
+from patrols.models import FindingType
 from tickets.models import OPEN_STATES, State
 from volunteers.models import Project, Wish
 
 from . import pdf, selectors, services
+from .classes import quantile_classes
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +191,25 @@ def _present(figures: dict, user) -> dict:
         }
         for g in figures["map"]
     ]
+    map_classes = quantile_classes([g["open"] for g in grids])
+    # The hotspots layer: each marker opens its hotspot on the hotspots page, for those who
+    # may open that page (the dispatchers); for the others it only shows where and what.
+    hotspots_url = reverse("hotspot-list") if may["board"] else ""
+    hotspots = [
+        {
+            "id": h["id"],
+            "lat": h["lat"],
+            "lng": h["lng"],
+            "count": h["count"],
+            "label": " · ".join(x for x in (_hotspot_what(h), h["village"]) if x),
+            "url": f"{hotspots_url}#hotspot-{h['id']}" if hotspots_url else "",
+        }
+        # Figures cached before the layer existed have none (they expire within minutes).
+        for h in figures.get("hotspots", [])
+    ]
+    for c in map_classes:
+        c["label"] = str(c["low"]) if c["low"] == c["high"] else f"{c['low']}–{c['high']}"
+    units_shown, units_more = _units_for_chart(figures["units"])
     return {
         "area": area,
         "at_town": at_town,
@@ -202,6 +223,7 @@ def _present(figures: dict, user) -> dict:
             "inspections", "inspection-list", scope="area", date=day.isoformat(), **where
         ),
         "units": figures["units"],
+        "units_more": units_more,
         "units_url": link("units", "unit-figures", month=month),
         "points": figures["points"],
         "points_rows": points,
@@ -221,6 +243,14 @@ def _present(figures: dict, user) -> dict:
         "tags": tags,
         "grids": grids,
         "map_counts": json.dumps({str(g["id"]): g["open"] for g in grids}),
+        "map_classes": map_classes,
+        "map_hotspots": json.dumps(hotspots, ensure_ascii=False),
+        "hotspot_count": len(hotspots),
+        "hotspots_url": hotspots_url,
+        "map_classes_json": json.dumps(
+            [{k: c[k] for k in ("high", "shade", "colour", "label")} for c in map_classes],
+            ensure_ascii=False,
+        ),
         "map_grids": json.dumps(
             [
                 {k: g[k] for k in ("id", "name", "village", "boundary", "url")}
@@ -237,18 +267,18 @@ def _present(figures: dict, user) -> dict:
             ),
             "units": json.dumps(
                 {
-                    "labels": [u["unit"] for u in figures["units"]],
+                    "labels": [u["unit"] for u in units_shown],
                     "series": [
                         {
                             "name": _("Satisfaction %"),
-                            "values": [u["satisfaction_rate"] for u in figures["units"]],
+                            "values": [u["satisfaction_rate"] for u in units_shown],
                         },
                         {
                             "name": _("Replied on time %"),
-                            "values": [u["reply_rate"] for u in figures["units"]],
+                            "values": [u["reply_rate"] for u in units_shown],
                         },
                     ],
-                    "urls": [link("units", "unit-figures", month=month)] * len(figures["units"]),
+                    "urls": [link("units", "unit-figures", month=month)] * len(units_shown),
                 },
                 ensure_ascii=False,
             ),
@@ -261,6 +291,21 @@ def _present(figures: dict, user) -> dict:
             "tags": _chart([r["label"] for r in tags], [r["count"] for r in tags], tags),
         },
     }
+
+
+# The units chart shows this many units: some 25 crowded one panel with unreadable labels.
+UNITS_IN_CHART = 10
+
+
+def _units_for_chart(units: list[dict]) -> tuple[list[dict], int]:
+    """The units with the most orders dispatched this month (in their ranking's order), and
+    how many more there are: those are listed, all of them, on the unit figures page the
+    panel links to."""
+    if len(units) <= UNITS_IN_CHART:
+        return units, 0
+    busiest = sorted(units, key=lambda u: -(u["orders"] or 0))[:UNITS_IN_CHART]
+    keep = {id(u) for u in busiest}
+    return [u for u in units if id(u) in keep], len(units) - UNITS_IN_CHART
 
 
 def _chart(labels, values, rows) -> str:
@@ -366,6 +411,45 @@ def _report_labels(f: dict) -> dict:
         "wishes": [{**r, "label": labels["wish"][r["status"]]} for r in f["wishes"]],
         "projects": [{**r, "label": labels["project"][r["status"]]} for r in f["projects"]],
         "tags": [{**r, "label": labels["tag"][r["tag"]]} for r in f["care"]["by_tag"]],
+        "hotspots": _report_hotspots(f.get("hotspots")),
+    }
+
+
+def _hotspot_what(h: dict) -> str:
+    """A hotspot's kind: its category, or the finding type of patrol findings fixed on the
+    spot."""
+    if h["category"]:
+        return h["category"]
+    return str(dict(FindingType.choices).get(h["finding_type"], h["finding_type"]))
+
+
+def _hotspot_outcome(h: dict) -> str:
+    """Whether a proactive order was made from the hotspot and whether complaints came back
+    within 30 days of its closing (as the hourly job found at generation)."""
+    if not h["order"]:
+        return _("No proactive order")
+    if not h["closed"]:
+        return _("Proactive order %(number)s, open") % {"number": h["order"]}
+    if h["came_back"] is None:
+        return _("Proactive order %(number)s, closed") % {"number": h["order"]}
+    if h["came_back"] == 0:
+        return _("Proactive order %(number)s, closed; no complaints since") % {"number": h["order"]}
+    return _("Proactive order %(number)s, closed; %(n)s complaints since") % {
+        "number": h["order"],
+        "n": h["came_back"],
+    }
+
+
+def _report_hotspots(section: dict | None) -> dict | None:
+    """The 未诉先办 section with its labels; None for a report generated before it existed
+    (the page and the PDF then leave the section out)."""
+    if section is None:
+        return None
+    return {
+        **section,
+        "top": [
+            {**h, "what": _hotspot_what(h), "outcome": _hotspot_outcome(h)} for h in section["top"]
+        ],
     }
 
 

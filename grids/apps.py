@@ -12,16 +12,20 @@ class GridsConfig(AppConfig):
         NavItem(_("Villages"), "village-list", Capability.VIEW_AREAS),
         NavItem(_("Grids"), "grid-list", Capability.VIEW_AREAS),
         NavItem(_("Departments"), "department-list", Capability.MANAGE_AREAS),
-        NavItem(_("Inspections"), "inspection-list", Capability.VIEW_INSPECTIONS),
+        # The command centre reads the same list to route orders (one entry per page: the
+        # navigation shows a page once however many of its items a user qualifies for).
+        NavItem(_("Departments"), "department-list", Capability.DISPATCH_TICKETS),
     )
+
+    def ready(self) -> None:
+        from huaisi.services import PASSWORD_FLAGS
+
+        from .services import STAFF_PASSWORD_FLAG
+
+        if STAFF_PASSWORD_FLAG not in PASSWORD_FLAGS:
+            PASSWORD_FLAGS.append(STAFF_PASSWORD_FLAG)
 
     def seed_demo(self, *, town, options, progress):
         from .demo import seed
-
-        return seed(town=town, options=options, progress=progress)
-
-    def seed_demo_late(self, *, town, options, progress):
-        # Patrols visit the register's households and report work orders: seeded after both.
-        from .inspection_demo import seed
 
         return seed(town=town, options=options, progress=progress)

@@ -18,6 +18,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from huaisi.phones import normalise_phone
 from huaisi.roles import RoleKind
 
 from .models import mobile_validator
@@ -343,14 +344,6 @@ class DepartmentForm(LiveValidationMixin, forms.Form):
 # --- Staff and rosters ------------------------------------------------------------------
 
 
-def normalise_phone(value: str) -> str:
-    """People write numbers with spaces, dashes and a +86; the roster stores the 11 digits."""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if value.strip().startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
-        digits = digits[2:]
-    return digits
-
-
 class PhoneField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=20, **kwargs)
@@ -422,7 +415,10 @@ class RoleAssignForm(LiveValidationMixin, forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Give it to the new colleague in person; at least 8 characters."),
+        help_text=_(
+            "Give it to the new colleague in person; at least 8 characters. They must "
+            "choose their own password at their first log-in."
+        ),
     )
 
     NEW_ACCOUNT_FIELDS = ("new_username", "full_name", "phone", "title", "password")

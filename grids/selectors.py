@@ -103,6 +103,12 @@ def grid_get_for_manager(*, user, pk: int, capability: str) -> Grid:
     )
 
 
+def microgrid_get_for_manager(*, user, pk: int, capability: str) -> MicroGrid:
+    return get_for_user(
+        user, MicroGrid.objects.select_related("grid__village__town"), pk=pk, capability=capability
+    )
+
+
 def towns_for_user(*, user, capability: str) -> QuerySet[Town]:
     return visible_to(user, Town.objects.all(), capability=capability).order_by("code")
 

@@ -5,6 +5,7 @@ starting too early) rolls back everything the action wrote, account included.
 """
 
 import datetime
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -148,6 +149,22 @@ def microgrid_create(
 
 
 @transaction.atomic(durable=True)
+def microgrid_update(
+    *,
+    microgrid: MicroGrid,
+    name: str,
+    centre_lat: Decimal | None,
+    centre_lng: Decimal | None,
+    boundary: dict | None,
+) -> MicroGrid:
+    """Rename a micro-grid and set its centre and boundary; its code stays (households and
+    imports refer to it)."""
+    _set_area(microgrid, name=name, centre_lat=centre_lat, centre_lng=centre_lng, boundary=boundary)
+    _save(microgrid, update_fields=AREA_FIELDS)
+    return microgrid
+
+
+@transaction.atomic(durable=True)
 def department_create(*, town: Town, code: str, name: str) -> Department:
     department = Department(town=town, code=code.strip(), name=name.strip())
     if not department.name:
@@ -196,7 +213,9 @@ class NewStaff:
 
 @transaction.atomic
 def staff_account_create(*, staff: NewStaff) -> AbstractBaseUser:
-    """A log-in for a new member of staff, with their work phone. No Django-admin access."""
+    """A log-in for a new member of staff, with their work phone. No Django-admin access.
+    The password it is given is a one-time password: the account must choose its own at its
+    first log-in."""
     User = get_user_model()
     if User.objects.filter(username__iexact=staff.username).exists():
         raise ValidationError(_("This user name is taken; choose another."))
@@ -204,7 +223,56 @@ def staff_account_create(*, staff: NewStaff) -> AbstractBaseUser:
         username=staff.username, password=staff.password, first_name=staff.full_name.strip()
     )
     staff_profile_set(user=user, phone=staff.phone, title=staff.title)
+    StaffProfile.objects.filter(user=user).update(must_change_password=True)
     return user
+
+
+class StaffPasswordFlag:
+    """The staff profile's "must change password" flag, as the core's log-in asks for it."""
+
+    def is_raised(self, user) -> bool:
+        return StaffProfile.objects.filter(user=user, must_change_password=True).exists()
+
+    def lower(self, user) -> None:
+        StaffProfile.objects.filter(user=user, must_change_password=True).update(
+            must_change_password=False
+        )
+
+
+STAFF_PASSWORD_FLAG = StaffPasswordFlag()
+
+
+@dataclass(frozen=True)
+class AccountSlip:
+    """What a new member of staff is handed on paper: shown once, never stored in clear."""
+
+    name: str
+    username: str
+    password: str
+
+
+# Letters and digits nobody misreads on a printed slip (no 0/O, 1/l/I).
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """A random password to print on an account slip: 10 characters from a 31-letter
+    alphabet (about 50 bits), grouped by a dash for reading aloud."""
+    chars = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+@transaction.atomic(durable=True)
+def staff_password_reset(*, user: AbstractBaseUser) -> str:
+    """Give `user` a new one-time password and make them choose their own at the next log-in.
+    The changed password signs out every session the account had. Returns the one-time
+    password, which is shown once and stored only hashed."""
+    if not StaffProfile.objects.filter(user=user).update(must_change_password=True):
+        raise ValidationError(_("Give this person a work phone first (Edit)."))
+    password = one_time_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return password
 
 
 @transaction.atomic(durable=True)

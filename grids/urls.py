@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_inspections
+from . import import_views, views
 
 urlpatterns = [
     path("villages/", views.village_list, name="village-list"),
@@ -14,38 +14,14 @@ urlpatterns = [
     path("grids/<int:pk>/", views.grid_detail, name="grid-detail"),
     path("grids/<int:pk>/edit/", views.grid_edit, name="grid-edit"),
     path("grids/<int:pk>/microgrids/new/", views.microgrid_create, name="microgrid-create"),
+    path("microgrids/<int:pk>/edit/", views.microgrid_edit, name="microgrid-edit"),
     path("departments/", views.department_list, name="department-list"),
     path("departments/new/", views.department_create, name="department-create"),
     path("departments/<int:pk>/edit/", views.department_edit, name="department-edit"),
     path("departments/<int:pk>/handlers/new/", views.department_assign, name="department-assign"),
     path("roles/<int:pk>/end/", views.role_end, name="role-end"),
+    path("import/", import_views.area_import, name="area-import"),
+    path("staff/import/", import_views.staff_import, name="staff-import"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff-edit"),
-    # Patrol inspections
-    path("inspections/", views_inspections.inspection_list, name="inspection-list"),
-    path("inspections/new/", views_inspections.inspection_create, name="inspection-create"),
-    path(
-        "inspections/submit/",
-        views_inspections.inspection_submit_view,
-        name="inspection-submit",
-    ),
-    path("inspections/sw.js", views_inspections.inspection_service_worker, name="inspection-sw"),
-    path("inspections/<int:pk>/", views_inspections.inspection_detail, name="inspection-detail"),
-    path(
-        "inspections/photos/<int:pk>/",
-        views_inspections.inspection_photo,
-        name="inspection-photo",
-    ),
-    path(
-        "inspections/photos/<int:pk>/thumb/",
-        views_inspections.inspection_photo,
-        {"size": "thumb"},
-        name="inspection-photo-thumb",
-    ),
-    path("inspections/coverage/", views_inspections.coverage_list, name="coverage-list"),
-    path("grids/<int:pk>/coverage/", views_inspections.grid_coverage, name="grid-coverage"),
-    path(
-        "grids/<int:pk>/coverage/target/",
-        views_inspections.visit_target_edit,
-        name="visit-target-edit",
-    ),
+    path("staff/<int:pk>/password/", views.staff_password_reset, name="staff-password-reset"),
 ]

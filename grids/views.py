@@ -9,12 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from huaisi.access import assignable_kinds, require_capability, user_can, user_can_in
+from huaisi.redirects import safe_next
 from huaisi.roles import EXCLUSIVE_KINDS, SCOPE_LEVEL, Capability, Level, RoleKind
 from huaisi.views import HtmxHttpRequest
 
@@ -29,6 +30,7 @@ from .forms import (
     StaffForm,
     parse_roster_date,
 )
+from .services import AccountSlip
 
 
 @require_GET
@@ -132,15 +134,6 @@ def _live_check(request: HtmxHttpRequest, form: Form) -> HttpResponse | None:
     return render(request, "grids/_field.html#errors", context)
 
 
-def _safe_next(request: HtmxHttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 # --- Areas ------------------------------------------------------------------------------
 
 
@@ -157,8 +150,8 @@ def _area_form_page(
     return render(request, "grids/area_form.html", context)
 
 
-def _area_edit(request, area, *, update, detail: str, parent) -> HttpResponse:
-    """The edit page of a village or grid: live checks, save through `update`, or the form
+def _area_edit(request, area, *, update, detail_url: str, parent) -> HttpResponse:
+    """The edit page of a village, grid or micro-grid: live checks, save through `update`, or the form
     again with the service's reasons."""
     data = (request.POST, request.FILES) if request.method == "POST" else ()
     form = AreaForm(*data, instance=area)
@@ -173,14 +166,14 @@ def _area_edit(request, area, *, update, detail: str, parent) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("%(name)s saved.") % {"name": area.name})
-            return redirect(detail, area.pk)
+            return redirect(detail_url)
     return _area_form_page(
         request,
         form,
         title=_("Edit %(name)s") % {"name": area.name},
         area=area,
         parent=parent,
-        cancel_url=reverse(detail, args=[area.pk]),
+        cancel_url=detail_url,
     )
 
 
@@ -195,7 +188,7 @@ def village_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         village,
         update=lambda area, **values: services.village_update(village=area, **values),
-        detail="village-detail",
+        detail_url=reverse("village-detail", args=[village.pk]),
         parent=None,
     )
 
@@ -211,8 +204,24 @@ def grid_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         grid,
         update=lambda area, **values: services.grid_update(grid=area, **values),
-        detail="grid-detail",
+        detail_url=reverse("grid-detail", args=[grid.pk]),
         parent=grid.village,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def microgrid_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    micro = selectors.microgrid_get_for_manager(
+        user=request.user, pk=pk, capability=Capability.MANAGE_AREAS
+    )
+    return _area_edit(
+        request,
+        micro,
+        update=lambda area, **values: services.microgrid_update(microgrid=area, **values),
+        detail_url=reverse("grid-detail", args=[micro.grid_id]),
+        parent=micro.grid,
     )
 
 
@@ -280,11 +289,14 @@ def microgrid_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def department_list(request: HtmxHttpRequest) -> HttpResponse:
-    require_capability(request.user, Capability.MANAGE_AREAS)
-    departments = selectors.department_list_for_user(
-        user=request.user, capability=Capability.MANAGE_AREAS
-    )
-    return render(request, "grids/department_list.html", {"departments": departments})
+    """The town administrator maintains the departments here; the command centre reads the
+    same list (who handles each department's orders, their work phones) to route orders."""
+    can_manage = user_can(request.user, Capability.MANAGE_AREAS)
+    capability = Capability.MANAGE_AREAS if can_manage else Capability.DISPATCH_TICKETS
+    require_capability(request.user, capability)
+    departments = selectors.department_list_for_user(user=request.user, capability=capability)
+    context = {"departments": departments, "can_manage": can_manage}
+    return render(request, "grids/department_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -587,7 +599,7 @@ def staff_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form.enable_live_validation(request.path)
     if live := _live_check(request, form):
         return live
-    back_url = _safe_next(request, reverse("home"))
+    back_url = safe_next(request) or reverse("home")
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_update(user=staff, **form.cleaned_data)
@@ -599,3 +611,36 @@ def staff_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return redirect(back_url)
     context = {"form": form, "staff": staff, "back_url": back_url}
     return render(request, "grids/staff_form.html", context)
+
+
+@require_POST
+@login_required
+@never_cache
+def staff_password_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Hand a member of staff a new one-time password on a printable slip; they must choose
+    their own at the next log-in. The password is on this one answer only (never cached,
+    stored hashed), so reloading the page cannot show it again."""
+    require_capability(request.user, Capability.MANAGE_AREAS)
+    staff = selectors.staff_get_for_user(user=request.user, pk=pk)
+    if staff.is_superuser or staff.is_staff:
+        # A site administrator's password is theirs to change: resetting it would let a town
+        # administrator sign in with more rights than their own.
+        raise PermissionDenied
+    try:
+        password = services.staff_password_reset(user=staff)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(reverse("staff-edit", args=[staff.pk]))
+    slip = AccountSlip(
+        name=staff.first_name or staff.username, username=staff.username, password=password
+    )
+    return account_slips_page(request, [slip], back_url=safe_next(request) or reverse("home"))
+
+
+def account_slips_page(request, slips: list["AccountSlip"], *, back_url: str) -> HttpResponse:
+    context = {
+        "slips": slips,
+        "login_url": request.build_absolute_uri(reverse("login")),
+        "back_url": back_url,
+    }
+    return render(request, "grids/account_slips.html", context)

@@ -14,6 +14,13 @@ class HouseholdsConfig(AppConfig):
         NavItem(_("Export"), "export-list", Capability.EXPORT_AREAS),
     )
 
+    def ready(self) -> None:
+        # The import services queue these tasks; the tasks call those services (see QUEUE).
+        from . import tasks
+        from .services import importing
+
+        importing.register_tasks(check=tasks.import_check_task, apply=tasks.import_apply_task)
+
     def seed_demo(self, *, town, options, progress):
         from .demo import seed
 

@@ -56,10 +56,12 @@ RESIDENT_FIELDS = [
 ]
 
 
-def id_number(rng: random.Random, birth: datetime.date, male: bool, used: set) -> str:
+def id_number(
+    rng: random.Random, birth: datetime.date, male: bool, used: set, region: str = REGION
+) -> str:
     while True:
         seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
-        body = f"{REGION}{birth:%Y%m%d}{seq:03d}"
+        body = f"{region}{birth:%Y%m%d}{seq:03d}"
         number = body + ric.calc_check_digit(body + "0")
         if number not in used:
             used.add(number)

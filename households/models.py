@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huaisi.audit import tracked
+from huaisi.phones import MOBILE_PATTERN
 from huaisi.roles import Level
 
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
-MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
 
 
 class CareTag(models.TextChoices):
@@ -358,6 +358,8 @@ class ImportJob(models.Model):
         HOUSES = "houses", _("Houses")
         HOUSEHOLDS = "households", _("Households")
         RESIDENTS = "residents", _("Residents")
+        # One sheet, one row per person: houses, households and residents together (花名册).
+        ROSTER = "roster", _("Roster (one row per person)")
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking")
@@ -393,7 +395,7 @@ class ImportJob(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_recent")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["houses", "households", "residents"]),
+                condition=Q(kind__in=["houses", "households", "residents", "roster"]),
                 name="importjob_kind_valid",
             ),
             models.CheckConstraint(

@@ -6,8 +6,8 @@ from celery import shared_task
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import importing
 from .models import ImportJob
+from .services import importing
 
 logger = logging.getLogger(__name__)
 

@@ -1,18 +1,16 @@
-"""Checks on ID numbers and phone numbers, with messages a clerk can act on."""
+"""Checks on ID numbers and people's names, with messages a clerk can act on (phone numbers:
+huaisi.phones)."""
 
 import datetime
 import functools
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
-
-MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
-# Chinese input methods type full-width digits (１３８…); they mean the same number.
-FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
 def normalise_id_number(value: str) -> str:
@@ -96,13 +94,129 @@ def check_id_agrees(
     return errors
 
 
-def validate_mobile(value: str) -> str:
-    phone = re.sub(r"[\s-]", "", (value or "").translate(FULL_WIDTH_DIGITS))
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if not MOBILE_RE.match(phone):
+# --- People's names -----------------------------------------------------------------------
+#
+# The rule follows what a Chinese ID card can carry: Chinese characters (every CJK ideograph
+# block, extensions included), the middle dot of minority names (阿卜杜·热合曼), and for
+# foreigners (外国人永久居留身份证) Latin letters with single spaces. Decisions where the
+# brief was silent:
+# - Look-alike dots (・ • ‧ ∙ ⋅ . and the full-width ．) are the middle dot ·, spaces around a
+#   dot are dropped; a dot must stand between two letters (not first, last or doubled).
+# - Runs of spaces become one space; a space next to a Chinese character is dropped (张 三 is
+#   张三), so spaces only ever separate Latin words.
+# - A hyphen or apostrophe between two Latin letters is kept (Jean-Pierre, O'Neil): foreign
+#   names carry them and refusing them would refuse real people.
+# - Everything else is refused with the character named: markup (< > &), control characters
+#   (tabs, NUL, newlines), invisible format characters, digits, lone surrogates, punctuation.
+#   Nothing is silently removed, so a name is never changed behind the clerk's back.
+
+MIDDLE_DOT = "\u00b7"
+_DOT_LOOKALIKES = "\u30fb\u2022\u2027\u2219\u22c5.\uff0e\uff65\u0387"
+_CJK_RANGES = (
+    (0x3400, 0x4DBF),  # extension A
+    (0x4E00, 0x9FFF),  # unified ideographs
+    (0xF900, 0xFAFF),  # compatibility ideographs (NFKC maps most to unified ones)
+    (0x20000, 0x2A6DF),  # extension B
+    (0x2A700, 0x2EBEF),  # extensions C, D, E, F
+    (0x2EBF0, 0x2EE5F),  # extension I
+    (0x2F800, 0x2FA1F),  # compatibility supplement
+    (0x30000, 0x323AF),  # extensions G, H
+)
+_SPACES = re.compile(r" {2,}")
+
+
+def _is_ideograph(char: str) -> bool:
+    code = ord(char)
+    return char == "\u3007" or any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def _is_latin_letter(char: str) -> bool:
+    if "a" <= char.lower() <= "z":
+        return True
+    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith(
+        "LATIN "
+    )
+
+
+def _shown(char: str) -> str:
+    """The character as a clerk can read it in a message: invisible ones by code point."""
+    if (
+        unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn", "Mn", "Me")
+        or char in "\t\n\r"
+    ):
+        return f"U+{ord(char):04X}"
+    return char
+
+
+def validate_person_name(value, *, max_length: int = 50) -> str:
+    """Return the tidied name (trimmed, NFKC, one kind of middle dot), or raise ValidationError.
+
+    An empty name is refused too ("Enter a name."): callers that allow an empty name check for
+    it before calling.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(_("Enter a name as text."), code="name_type")
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise ValidationError(
+                _("The name contains a broken character (%(char)s): please type it again.")
+                % {"char": _shown(char)},
+                code="name_surrogate",
+            )
+        if category in ("Cc", "Cf", "Zl", "Zp"):
+            raise ValidationError(
+                _(
+                    "The name contains an invisible control character (%(char)s): tabs, line breaks and the like are not allowed."
+                )
+                % {"char": _shown(char)},
+                code="name_control",
+            )
+    name = unicodedata.normalize("NFKC", value)
+    if any(char in "<>&" for char in name):
+        raise ValidationError(_("A name cannot contain <, > or &."), code="name_markup")
+    name = name.translate({ord(dot): MIDDLE_DOT for dot in _DOT_LOOKALIKES})
+    name = _SPACES.sub(" ", name.strip())
+    name = name.replace(" " + MIDDLE_DOT, MIDDLE_DOT).replace(MIDDLE_DOT + " ", MIDDLE_DOT)
+    # A space next to a Chinese character is a typing slip (张 三): drop it.
+    kept = []
+    for index, char in enumerate(name):
+        if char == " " and (_is_ideograph(name[index - 1]) or _is_ideograph(name[index + 1])):
+            continue
+        kept.append(char)
+    name = "".join(kept)
+    if not name:
+        raise ValidationError(_("Enter a name."), code="name_empty")
+    for index, char in enumerate(name):
+        if _is_ideograph(char) or _is_latin_letter(char) or char == " ":
+            continue
+        if char == MIDDLE_DOT:
+            before = name[index - 1] if index else ""
+            after = name[index + 1] if index + 1 < len(name) else ""
+            if before and after and before != MIDDLE_DOT and after != MIDDLE_DOT:
+                continue
+            raise ValidationError(
+                _("The middle dot (·) goes between two parts of a name, once."),
+                code="name_dot",
+            )
+        if char in "-'":
+            before = name[index - 1] if index else ""
+            after = name[index + 1] if index + 1 < len(name) else ""
+            if before and after and _is_latin_letter(before) and _is_latin_letter(after):
+                continue
+        if char.isdigit():
+            raise ValidationError(_("A name cannot contain digits."), code="name_digit")
         raise ValidationError(
-            _("A mobile number has 11 digits and starts with 13–19, e.g. 13812345678."),
-            code="mobile",
+            _(
+                "A name cannot contain the character “%(char)s”: use Chinese characters, the middle dot (·), or Latin letters and spaces."
+            )
+            % {"char": _shown(char)},
+            code="name_character",
         )
-    return phone
+    if len(name) > max_length:
+        raise ValidationError(
+            _("A name has at most %(limit)d characters; this one has %(count)d.")
+            % {"limit": max_length, "count": len(name)},
+            code="name_length",
+        )
+    return name

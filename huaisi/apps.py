@@ -18,7 +18,11 @@ class HuaisiConfig(AppConfig):
     name = "huaisi"
     verbose_name = _("Huaisi platform")
     # Apps list their pages here; the navigation context processor gathers them in app order.
-    nav_items = (
-        NavItem(_("Home"), "home"),
-        NavItem(_("Audit trail"), "audit-list", "view_audit"),
-    )
+    nav_items = (NavItem(_("Home"), "home"),)
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .auth import password_flag_on_login
+
+        user_logged_in.connect(password_flag_on_login, dispatch_uid="huaisi-password-flag")

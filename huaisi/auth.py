@@ -11,11 +11,13 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from .services import PASSWORD_CHANGE_SESSION_KEY, password_change_is_required
 
 # Tests give each test a namespace of its own so counts never leak between them.
 KEY_NAMESPACE_SETTING = "LOGIN_THROTTLE_NAMESPACE"
@@ -123,3 +125,37 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             code="locked",
             params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)},
         )
+
+
+# --- First log-in: a new password before anything else ---------------------------------
+
+
+def password_flag_on_login(sender, request, user, **kwargs) -> None:
+    """At log-in, copy the account's "must change its password" flag into the session, so the
+    middleware reads it there instead of asking the database on every page."""
+    if password_change_is_required(user=user):
+        request.session[PASSWORD_CHANGE_SESSION_KEY] = True
+    else:
+        request.session.pop(PASSWORD_CHANGE_SESSION_KEY, None)
+
+
+class NewPasswordForm(PasswordChangeForm):
+    """Django's password change form (current password, then the new one twice, checked by
+    AUTH_PASSWORD_VALIDATORS), refusing a "new" password that is the one-time password again."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_unchanged": _("Choose a password different from the one you were given."),
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("new_password1")
+        if password and not self.has_error("new_password2") and self.user.check_password(password):
+            self.add_error(
+                "new_password1",
+                forms.ValidationError(
+                    self.error_messages["password_unchanged"], code="password_unchanged"
+                ),
+            )
+        return cleaned

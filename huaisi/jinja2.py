@@ -1,9 +1,12 @@
-"""The Jinja2 template environment, for the pages whose rendering time counts.
+"""The Jinja2 template environment, for the kiosk.
 
-Most pages use Django's template language. A page that is opened again and again and whose
-benchmark row must stay near the framework floor (the kiosk's household page, issue 4) is a
-Jinja2 template under `<app>/jinja2/`, rendered with `render(..., using="jinja2")`: Jinja2
-compiles a template to Python, which renders a list of entries several times faster.
+Every page is a Django template except the kiosk's (`points/jinja2/`), which is Jinja2
+throughout and self-contained: opened at every sign-in, its household page must stay near the
+framework floor (issue 4), and Jinja2 compiles a template to Python, which renders its lists
+several times faster. A Jinja2 part inside a Django page was tried for the board, inbox and
+search rows and measured against Django partials (issue 15, README "Template engines"): the
+gain did not pay for a second language on those pages, so there are none. Pages are rendered
+with `render(..., using="jinja2")`.
 
 What templates may use beyond Jinja2's own:
 - `_("text")` for an interface string. Write it exactly so, `_("…")` first in `{{ }}` and the
@@ -13,9 +16,7 @@ What templates may use beyond Jinja2's own:
 - `url("name", arg, …)`, `static("path")`, the `date` filter (Django's, in local time),
   `language_code()`, `mask_id_number(…)` and `mask_phone(…)` (huaisi.privacy), and
   `render_django(name, context)` to include a Django template shared with pages of the other
-  engine.
-- A Django page can hold a Jinja2 part the other way round: its view renders the part with
-  `render_part(request, name, context)` below and the page prints it (`{{ rows_html }}`).
+  engine (the kiosk's idle screen shows the notice board's ranking and honours).
 - Django's Jinja2 backend adds `request`, `csrf_input` and `csrf_token` to every context.
 """
 
@@ -24,7 +25,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, StrictUndefined
 
@@ -44,13 +45,6 @@ def render_django(template_name: str, context: dict) -> SafeString:
     """A Django template rendered into this one: its output is escaped already and marked so
     (SafeString's __html__), which Jinja2 keeps as it is."""
     return render_to_string(template_name, context)
-
-
-def render_part(request, template_name: str, context: dict) -> SafeString:
-    """A Jinja2 template rendered for a Django page to print as it is (`{{ rows_html }}`):
-    Jinja2 escaped what it printed, so the result is marked safe for Django."""
-    html = render_to_string(template_name, context, request, using="jinja2")
-    return mark_safe(html)  # noqa: S308 - escaped by Jinja2's autoescape
 
 
 def environment(**options) -> Environment:

@@ -10,7 +10,6 @@ read by `grids.selectors.area_choices_for_user`), so a filter never widens what 
 """
 
 import datetime
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,7 +17,8 @@ from functools import cached_property
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+from huaisi.periods import parse_month
+
 # Counting stops here: a COUNT over every order of a town costs more than the page it heads,
 # and beyond this nobody reads the exact number.
 COUNT_CAP = 10_000
@@ -33,20 +33,13 @@ def read_month(raw: str | None, notices: list[str]) -> datetime.date | None:
     text = (raw or "").strip()
     if not text:
         return None
-    match = MONTH_RE.match(text)
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return datetime.date(year, month, 1)
-    notices.append(
-        _("“%(value)s” is not a month like 2026-05: showing every month.") % {"value": _clip(text)}
-    )
-    return None
-
-
-def month_after(start: datetime.date) -> datetime.date:
-    """The first day of the month after `start`'s."""
-    return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    month = parse_month(text)
+    if month is None:
+        notices.append(
+            _("“%(value)s” is not a month like 2026-05: showing every month.")
+            % {"value": _clip(text)}
+        )
+    return month
 
 
 def read_day(raw: str | None, notices: list[str]) -> datetime.date | None:

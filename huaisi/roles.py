@@ -82,6 +82,8 @@ class Capability(models.TextChoices):
     CLAIM_WISHES = "claim_wishes", _("Claim and fulfil micro-wishes for a team")
     MANAGE_PROJECTS = "manage_projects", _("Maintain livelihood projects and their decisions")
     VIEW_AUDIT = "view_audit", _("Browse the audit trail of changes")
+    VIEW_CALENDAR = "view_calendar", _("See the holiday calendar deadlines count with")
+    MANAGE_CALENDAR = "manage_calendar", _("Maintain the holiday calendar")
 
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -162,7 +164,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.HANDLE_TICKETS: frozenset({RoleKind.DEPARTMENT_HANDLER, RoleKind.VILLAGE_CLERK}),
     Capability.REPORT_TICKETS: frozenset({RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER}),
     Capability.SUPERVISE_TICKETS: frozenset({RoleKind.SUPERVISOR}),
-    # Patrol inspections (grids app): grid staff and volunteer team leaders walk the grid;
+    # Patrol inspections (patrols app): grid staff and volunteer team leaders walk the grid;
     # those above them read the inspections of their area.
     Capability.LOG_INSPECTIONS: frozenset(
         {RoleKind.GRID_LEADER, RoleKind.MICROGRID_WORKER, RoleKind.VOLUNTEER_LEADER}
@@ -219,6 +221,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.MANAGE_PROJECTS: frozenset({RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK}),
     # Who changed what across the town: for the town administrator only.
     Capability.VIEW_AUDIT: frozenset({RoleKind.TOWN_ADMIN}),
+    # The working-time calendar (holidays, make-up working days) is the whole installation's:
+    # the town administrator keeps it, the command centre, whose deadlines run on it, reads it.
+    Capability.VIEW_CALENDAR: frozenset({RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE}),
+    Capability.MANAGE_CALENDAR: frozenset({RoleKind.TOWN_ADMIN}),
 }
 
 # The kinds a role may put on the roster inside its own scope. Town roles (administrator,

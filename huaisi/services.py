@@ -1,4 +1,5 @@
 import datetime
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,3 +71,36 @@ def role_end(*, role: Role, ends_on: datetime.date) -> Role:
     role.ends_on = ends_on
     forget_grants(role.user)
     return role
+
+
+# --- Passwords --------------------------------------------------------------------------
+
+# The session key the middleware reads: set at log-in while the account's flag is up.
+PASSWORD_CHANGE_SESSION_KEY = "password_change_required"  # noqa: S105 (a key, no secret)
+
+
+class PasswordFlag(Protocol):
+    """Where an app keeps "this account must choose a new password" (grids keeps it on the
+    staff profile, which the town export carries with the account)."""
+
+    def is_raised(self, user) -> bool: ...
+
+    def lower(self, user) -> None: ...
+
+
+# Filled at start-up by the apps that keep such a flag (grids.apps); the core imports none.
+PASSWORD_FLAGS: list[PasswordFlag] = []
+
+
+def password_change_is_required(*, user) -> bool:
+    return any(flag.is_raised(user) for flag in PASSWORD_FLAGS)
+
+
+@transaction.atomic(durable=True)
+def password_change(*, user, new_password: str) -> None:
+    """Set the password `user` chose and lower their flag, together: a crash between the two
+    would either keep the one-time password working or ask again for a change already made."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    for flag in PASSWORD_FLAGS:
+        flag.lower(user)

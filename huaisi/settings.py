@@ -80,16 +80,29 @@ INSTALLED_APPS = [
     "pghistory",
     # Our apps, in dependency order: each may use only the ones above it.
     "huaisi",
+    # The working-time calendar: above the core, below every domain app.
+    "workcalendar",
     "grids",
     "households",
     "points",
     "tickets",
     "volunteers",
-    # Last: the dashboard reads every app above.
+    # Patrols visit the register's households and report work orders (docs/architecture.md).
+    "patrols",
+    # Notices to group chats and SMS (issue 20).
+    "notices",
+    # 未诉先办: hotspots over work orders and patrol findings.
+    "hotspots",
+    # Last: the dashboard and the cross-app pages read every app above.
     "dashboard",
+    "onboarding",
+    "audit",
+    "townexport",
 ]
 
 MIDDLEWARE = [
+    # Under /api/, a bad Host header is answered in JSON (Django's page is HTML).
+    "huaisi.middleware.api_host_middleware",
     "django.middleware.security.SecurityMiddleware",
     "huaisi.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -98,6 +111,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A query-string value no page can use (NUL, overlong) is a 400 before any view reads it
+    # (after authentication: its page is drawn with the menu of the signed-in user).
+    "huaisi.middleware.query_guard_middleware",
+    # A new account (or one given a one-time password) chooses its own before anything else.
+    "huaisi.middleware.password_change_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The audit trail (django-pghistory): every tracked change records who and which page.
     "pghistory.middleware.HistoryMiddleware",
@@ -131,12 +149,13 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huaisi.context_processors.navigation",
+                "workcalendar.context_processors.missing_calendar",
             ],
             "builtins": ["django.templatetags.i18n", "template_partials.templatetags.partials"],
         },
     },
-    # The pages whose rendering time counts (huaisi/jinja2.py): <app>/jinja2/, asked for
-    # by name with render(..., using="jinja2").
+    # The kiosk, Jinja2 throughout (huaisi/jinja2.py): points/jinja2/, asked for by name
+    # with render(..., using="jinja2").
     {
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
@@ -144,6 +163,8 @@ TEMPLATES = [
         "OPTIONS": {"environment": "huaisi.jinja2.environment"},
     },
 ]
+# Selects name their empty choice (请选择…… / （不选）) instead of Django's "---------".
+FORM_RENDERER = "huaisi.form_renderer.Renderer"
 
 # --- Data stores -------------------------------------------------------------------------
 DATABASE_URL = env_required(
@@ -276,16 +297,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Security ----------------------------------------------------------------------------
+# HTTPS: the site is reached over TLS (its own certificate or a proxy's). Production is; the
+# one-server office install that `make run` serves on the LAN is plain HTTP (HTTPS=false),
+# where secure-only cookies would never come back and nobody could log in.
+HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # Preloading binds the whole domain to HTTPS in every browser for months; it is the domain
 # owner's decision, so it is opt-in and Django's reminder about it (W021) is silenced.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -365,6 +390,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.supervision_publish_task",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
     },
+    # Notices: events the sweep wrote in SQL, and replies due within one working day.
+    "notices-scan": {"task": "notices.tasks.scan_task", "schedule": crontab(minute="*")},
+    # 未诉先办: hotspots, rising issues and repeat callers, recomputed every hour.
+    "hotspots-analyse": {
+        "task": "hotspots.tasks.analyse_task",
+        "schedule": crontab(minute=41),
+    },
     # The dashboards' figures in Redis (dashboard.services): towns, and the watched areas.
     "dashboard-refresh": {
         "task": "dashboard.tasks.dashboards_refresh_task",
@@ -396,6 +428,9 @@ LOGGING = {
 HEALTHZ_CELERY_TIMEOUT = float(env_int("HEALTHZ_CELERY_TIMEOUT_MS", 1500)) / 1000
 
 # --- Product settings --------------------------------------------------------------------
+# The site's address as handlers reach it, for the links in notices (issue 20); empty: the
+# notices carry a path only.
+SITE_URL = env.str("SITE_URL", default="")
 # Map tiles: empty by default, since many installs have no outside network (issue 3).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 # The font the monthly town report's PDF is set in, embedded as a subset: a TrueType or

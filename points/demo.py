@@ -24,10 +24,10 @@ from django.utils import timezone
 from grids.models import Town, Village
 from households.models import Household
 from huaisi.models import Role
+from huaisi.periods import month_start, next_half, next_month
 from huaisi.roles import RoleKind
 
 from .models import VOLUNTEER_RULE_CODE, Entry, Good, PointsAccount, Rule, StockReceipt, Store
-from .services._common import half_end, month_start, next_month
 from .services.accounts import passbook_number_for
 from .services.publishing import publish_half_honours, publish_month_rankings
 from .services.store import receipt_number_for
@@ -503,7 +503,7 @@ def _publish(town: Town) -> int:
         published += publish_month_rankings(month=month, town=town)
         month = next_month(month)
     half = datetime.date(today.year - 1, 1, 1)
-    while half_end(half) <= today:
+    while next_half(half) <= today:
         publish_half_honours(half=half, town=town)
-        half = half_end(half)
+        half = next_half(half)
     return published

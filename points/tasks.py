@@ -4,8 +4,9 @@ message is acknowledged late and redelivered) publishes exactly what is missing.
 
 from celery import shared_task
 
+from huaisi.periods import previous_half, previous_month
+
 from .services import honours_publish, ranking_publish
-from .services._common import previous_half, previous_month
 
 
 @shared_task

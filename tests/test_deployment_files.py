@@ -44,6 +44,7 @@ DEFAULT_IS_RIGHT = {
     "DB_PREPARE_THRESHOLD": "prepare a statement on its second run in a connection",
     "DB_JIT": "off: the JIT compiler costs pages more than it saves",
     "TRUSTED_PROXIES": "compose publishes gunicorn itself; behind a load balancer set 1",
+    "HTTPS": "true without DEBUG: production is reached over TLS; false only for `make run`",
     "REPORT_FONT_PATH": "the image installs fonts-noto-cjk, whose font is the default path",
 }
 

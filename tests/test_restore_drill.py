@@ -16,24 +16,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from huaisi.dburl import connect_kwargs, database_url
+
 TOOLS = ("pg_dump", "pg_restore")
-
-
-def _params() -> dict:
-    config = connection.settings_dict
-    params = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
-    }
-    return {k: v for k, v in params.items() if v}
 
 
 def _libpq_env(database: str) -> dict[str, str]:
     """The connection for pg_dump / pg_restore, through libpq's variables (no password on a
     command line)."""
-    params = _params()
+    params = connect_kwargs()
     env = {**os.environ, "PGDATABASE": database, "PGHOST": str(params.get("host", "127.0.0.1"))}
     env["PGPORT"] = str(params.get("port", 5432))
     if "user" in params:
@@ -41,15 +32,6 @@ def _libpq_env(database: str) -> dict[str, str]:
     if "password" in params:
         env["PGPASSWORD"] = params["password"]
     return env
-
-
-def _database_url(name: str) -> str:
-    params = _params()
-    auth = params.get("user", "") + (f":{params['password']}" if params.get("password") else "")
-    host = str(params.get("host", "127.0.0.1"))
-    if host.startswith("/"):  # the embedded server's socket folder (see huaisi.devstack)
-        return f"postgres://{auth}@{host.replace('/', '%2F')}/{name}"
-    return f"postgres://{auth}@{host}:{params.get('port', 5432)}/{name}"
 
 
 def _row_counts(conn) -> dict[str, int]:
@@ -103,12 +85,13 @@ def postgres_tools() -> dict[str, str]:
     return found
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_restore_drill_dump_restore_and_check_the_ledger(postgres_tools, tmp_path):
     # Committed rows in every app (transaction=True): a small demo town with a points ledger.
     call_command("seed_demo", households=10, stdout=StringIO(), stderr=StringIO())
     source = connection.settings_dict["NAME"]
-    with psycopg.connect(dbname=source, **_params()) as conn:
+    with psycopg.connect(dbname=source, **connect_kwargs()) as conn:
         before = _row_counts(conn)
     assert before["points_entry"] > 0 and before["points_pointsaccount"] > 0
 
@@ -123,7 +106,7 @@ def test_restore_drill_dump_restore_and_check_the_ledger(postgres_tools, tmp_pat
     assert dumped.returncode == 0, dumped.stderr
 
     scratch = f"{source}_drill_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **_params()) as admin:
+    with psycopg.connect(dbname="postgres", autocommit=True, **connect_kwargs()) as admin:
         admin.execute(f'CREATE DATABASE "{scratch}"')
     try:
         restored = subprocess.run(
@@ -140,13 +123,13 @@ def test_restore_drill_dump_restore_and_check_the_ledger(postgres_tools, tmp_pat
             timeout=300,
         )
         assert restored.returncode == 0, restored.stderr
-        with psycopg.connect(dbname=scratch, **_params()) as conn:
+        with psycopg.connect(dbname=scratch, **connect_kwargs()) as conn:
             assert _row_counts(conn) == before
 
         ledger = subprocess.run(
             [sys.executable, "manage.py", "check_ledger"],
             cwd=Path(settings.BASE_DIR),
-            env={**os.environ, "DATABASE_URL": _database_url(scratch)},
+            env={**os.environ, "DATABASE_URL": database_url(scratch)},
             capture_output=True,
             text=True,
             timeout=300,
@@ -154,5 +137,5 @@ def test_restore_drill_dump_restore_and_check_the_ledger(postgres_tools, tmp_pat
         assert ledger.returncode == 0, ledger.stdout + ledger.stderr
         assert "Every balance and stock level agrees with the ledger." in ledger.stdout
     finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **_params()) as admin:
+        with psycopg.connect(dbname="postgres", autocommit=True, **connect_kwargs()) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')

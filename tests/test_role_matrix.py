@@ -136,7 +136,7 @@ POINT_VIEWERS = {
 POINT_RECORDERS = {RoleKind.TOWN_ADMIN, RoleKind.VILLAGE_CLERK, RoleKind.ASSESSOR}
 
 
-# Patrol inspections (grids).
+# Patrol inspections (patrols).
 INSPECTION_VIEWERS = {
     RoleKind.TOWN_ADMIN,
     RoleKind.COMMAND_CENTRE,
@@ -265,17 +265,46 @@ TICKET_IN_G12 = {
 }
 
 
+CALENDAR_KEEPERS = {RoleKind.TOWN_ADMIN}
+CALENDAR_READERS = {RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE}
+
+
+def _national_day() -> int:
+    from workcalendar.models import SpecialDay
+
+    return SpecialDay.objects.get(date="2026-10-01").pk
+
+
 # url name -> (path builder taking the `area` fixture, expected status per role)
 MATRIX = {
     "home": (lambda a: "/", expect(200)),
-    # The audit trail (huaisi/views_audit.py): the town administrator only.
+    # The audit trail (the audit app): the town administrator only.
     "audit-list": (lambda a: "/audit/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
+    # The holiday calendar (workcalendar): the town administrator keeps it, the command centre
+    # reads it. Marking a year entered takes POST only.
+    "calendar-year": (lambda a: "/calendar/", only(CALENDAR_READERS, 200, 403)),
+    "calendar-year-enter": (
+        lambda a: "/calendar/2027/enter/",
+        expect(405, anonymous=405, superuser=405),
+    ),
+    "calendar-day-create": (lambda a: "/calendar/days/new/", only(CALENDAR_KEEPERS, 200, 403)),
+    "calendar-day-edit": (
+        lambda a: f"/calendar/days/{_national_day()}/edit/",
+        only(CALENDAR_KEEPERS, 200, 403),
+    ),
+    "calendar-day-delete": (
+        lambda a: f"/calendar/days/{_national_day()}/delete/",
+        only(CALENDAR_KEEPERS, 200, 403),
+    ),
+    "calendar-import": (lambda a: "/calendar/import/", only(CALENDAR_KEEPERS, 200, 403)),
     # No worker runs in this test, so the health check honestly reports 503 for everyone.
     "healthz": (lambda a: "/healthz", expect(503, anonymous=503, superuser=503)),
     # Logged-in users are sent on from the log-in page.
     "login": (lambda a: "/accounts/login/", expect(302, anonymous=200, superuser=302)),
     # Log-out only takes POST.
     "logout": (lambda a: "/accounts/logout/", expect(405, anonymous=405, superuser=405)),
+    # Every signed-in account may choose a new password.
+    "password-change": (lambda a: "/accounts/password/", expect(200)),
     "set_language": (lambda a: "/i18n/setlang/", expect(302, anonymous=302, superuser=302)),
     "village-list": (lambda a: "/areas/villages/", only(AREA_VIEWERS, 200, 403)),
     "village-detail": (
@@ -295,6 +324,11 @@ MATRIX = {
     "grid-edit": (lambda a: f"/areas/grids/{a.g12.pk}/edit/", AREA_MANAGER_ON_G12),
     "microgrid-create": (
         lambda a: f"/areas/grids/{a.g12.pk}/microgrids/new/",
+        AREA_MANAGER_ON_G12,
+    ),
+    # Micro-grid V1G2M1 lies in grid V1G2, outside the grid leader's and worker's scope.
+    "microgrid-edit": (
+        lambda a: f"/areas/microgrids/{a.g12.microgrids.first().pk}/edit/",
         AREA_MANAGER_ON_G12,
     ),
     "village-roster": (
@@ -320,7 +354,12 @@ MATRIX = {
             **dict.fromkeys(ROSTER_MANAGERS, 200),
         ),
     ),
-    "department-list": (lambda a: "/areas/departments/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
+    # The command centre reads the department list (to route orders); only the administrator
+    # changes it.
+    "department-list": (
+        lambda a: "/areas/departments/",
+        only({RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE}, 200, 403),
+    ),
     "department-create": (
         lambda a: "/areas/departments/new/",
         only({RoleKind.TOWN_ADMIN}, 200, 403),
@@ -334,6 +373,15 @@ MATRIX = {
     "staff-edit": (
         lambda a: f"/areas/staff/{_grid_leader_role(a).user_id}/edit/",
         only({RoleKind.TOWN_ADMIN}, 200, 403),
+    ),
+    # Loading a town from files: the town administrator (and a site administrator).
+    "staff-import": (lambda a: "/areas/staff/import/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
+    "area-import": (lambda a: "/areas/import/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
+    "onboarding": (lambda a: "/areas/onboarding/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
+    # POST only: a new one-time password is never handed out on a GET.
+    "staff-password-reset": (
+        lambda a: f"/areas/staff/{_grid_leader_role(a).user_id}/password/",
+        expect(405, anonymous=405, superuser=405),
     ),
     # The area maps: V1 is seen by every V1-side role; V2 only by town roles; grid V1G2 lies
     # outside the grid leader's and micro-grid worker's scope, V1G1 inside it.
@@ -439,6 +487,14 @@ MATRIX = {
         expect(401, anonymous=401, superuser=401),
     ),
     # Open311 is public and anonymous, and the same for everyone.
+    "api-openapi": (lambda a: "/api/openapi.json", expect(200, anonymous=200)),
+    # Any other path under /api/ and /open311/: a JSON 404 for everyone.
+    "api-not-found": (lambda a: "/api/nothing", expect(404, anonymous=404, superuser=404)),
+    "open311-not-found": (
+        lambda a: "/open311/v2/nothing.json",
+        expect(404, anonymous=404, superuser=404),
+    ),
+    "open311-discovery": (lambda a: "/open311/v2/discovery.json", expect(200, anonymous=200)),
     "open311-services": (lambda a: "/open311/v2/services.json", expect(200, anonymous=200)),
     "open311-requests": (lambda a: "/open311/v2/requests.json", expect(200, anonymous=200)),
     "open311-request": (
@@ -452,6 +508,20 @@ MATRIX = {
     "order-list": (lambda a: "/orders/", only(TICKET_VIEWERS, 200, 403)),
     "order-board": (lambda a: "/orders/board/", only({RoleKind.COMMAND_CENTRE}, 200, 403)),
     "order-inbox": (lambda a: "/orders/inbox/", only(TICKET_HANDLERS, 200, 403)),
+    "order-bulk": (lambda a: "/orders/board/bulk/", expect(405, anonymous=405, superuser=405)),
+    # The board's saved views take only POST; who may change which view is tested in
+    # tickets/tests/test_saved_views.py.
+    "board-view-save": (
+        lambda a: "/orders/board/views/",
+        expect(405, anonymous=405, superuser=405),
+    ),
+    **{
+        f"board-view-{act}": (
+            lambda a, act=act: f"/orders/board/views/1/{act}/",
+            expect(405, anonymous=405, superuser=405),
+        )
+        for act in ("rename", "share", "delete")
+    },
     "order-create": (lambda a: "/orders/new/", only({RoleKind.COMMAND_CENTRE}, 200, 403)),
     "grid-report": (lambda a: "/orders/report/", only(TICKET_REPORTERS, 200, 403)),
     "order-detail": (lambda a: f"/orders/{_ticket(a).pk}/", TICKET_IN_G12),
@@ -482,6 +552,7 @@ MATRIX = {
         )
         for step in (
             "accept",
+            "claim",
             "start",
             "reply",
             "opinion",
@@ -519,7 +590,29 @@ MATRIX = {
         lambda a: "/orders/supervision/reports/publish/",
         expect(405, anonymous=405, superuser=405),
     ),
-    # Patrol inspections (grids): an inspection in grid V1G2 by the V1 volunteer leader, so the
+    # 未诉先办 (hotspots): the command centre's page; its two buttons are POST only.
+    "hotspot-list": (lambda a: "/orders/hotspots/", only({RoleKind.COMMAND_CENTRE}, 200, 403)),
+    "hotspot-refresh": (
+        lambda a: "/orders/hotspots/refresh/",
+        expect(405, anonymous=405, superuser=405),
+    ),
+    "hotspot-order": (
+        lambda a: "/orders/hotspots/1/order/",
+        expect(405, anonymous=405, superuser=405),
+    ),
+    # Notice channels (notices): the town administrator's page; its buttons are POST only. An
+    # order's delivery log is seen by whoever sees the order.
+    "channel-list": (lambda a: "/orders/channels/", only({RoleKind.TOWN_ADMIN}, 200, 403)),
+    "channel-test": (
+        lambda a: "/orders/channels/1/test/",
+        expect(405, anonymous=405, superuser=405),
+    ),
+    "channel-toggle": (
+        lambda a: "/orders/channels/1/toggle/",
+        expect(405, anonymous=405, superuser=405),
+    ),
+    "order-deliveries": (lambda a: f"/orders/{_ticket(a).pk}/deliveries/", TICKET_IN_G12),
+    # Patrol inspections (patrols): an inspection in grid V1G2 by the V1 volunteer leader, so the
     # V1G1 grid leader and micro-grid worker get 404; the supervision team and the assessment
     # group see the grid but may not read inspections (403).
     "inspection-list": (lambda a: "/areas/inspections/", only(INSPECTION_VIEWERS, 200, 403)),
@@ -853,8 +946,8 @@ def _inspection(a):
     from django.utils import timezone
     from PIL import Image
 
-    from grids.inspections import FindingInput, inspection_submit
-    from grids.models import Inspection, InspectionPhoto
+    from patrols.models import Inspection, InspectionPhoto
+    from patrols.services import FindingInput, inspection_submit
 
     inspection = Inspection.objects.filter(place="矩阵巡查").first()
     if inspection is None:
@@ -915,7 +1008,8 @@ def _ticket(a):
 def _supervision_report(a):
     from django.utils import timezone
 
-    from tickets.supervision import previous_month, supervision_report_publish
+    from huaisi.periods import previous_month
+    from tickets.services import supervision_report_publish
 
     report, _ = supervision_report_publish(town=a.town, month=previous_month(timezone.localdate()))
     return report

@@ -5,6 +5,17 @@ from huaisi.apps import NavItem
 from huaisi.roles import Capability
 
 
+def _calendar_changed(sender, *, changes, change_id, **kwargs) -> None:
+    """The holiday calendar changed some days: open deadlines follow, in a Celery task queued
+    once the current transaction commits (the signal comes after the calendar's own commit)."""
+    from django.db import transaction
+
+    from .tasks import deadlines_follow_calendar_task
+
+    payload = [c.as_json() for c in changes]
+    transaction.on_commit(lambda: deadlines_follow_calendar_task.delay(payload, change_id))
+
+
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Work orders")
@@ -17,6 +28,11 @@ class TicketsConfig(AppConfig):
         NavItem(_("Supervision"), "unit-figures", Capability.SUPERVISE_TICKETS),
         NavItem(_("Notifications"), "notification-list", Capability.VIEW_TICKETS),
     )
+
+    def ready(self) -> None:
+        from workcalendar.signals import working_days_changed
+
+        working_days_changed.connect(_calendar_changed, dispatch_uid="tickets_calendar_changed")
 
     def seed_demo(self, *, town, options, progress):
         from .demo import seed

@@ -40,7 +40,7 @@ from .models import (
     WorkOrder,
 )
 from .services import DEFAULT_RULES, compute_deadlines, units_sync
-from .sweep import sweep_run
+from .services.sweep import sweep_run
 
 CATEGORIES = {
     "环境保护": ["秸秆焚烧", "河道污染", "噪音扰民", "垃圾清运"],
@@ -164,7 +164,9 @@ def seed(*, town: Town, options: dict, progress) -> dict:
         per_day[day] += 1
         category = rng.choice(children)
         grid = rng.choice(grids)
-        source = rng.choices(Source.values, weights=(55, 10, 20, 5, 10))[0]
+        # No demo order is proactive (主动发现): those come from hotspots (weight 0 keeps the
+        # demo the same draw for draw).
+        source = rng.choices(Source.values, weights=(55, 10, 20, 5, 10, 0))[0]
         urgency = rng.choices(Urgency.values, weights=(80, 15, 5))[0]
         order = WorkOrder(
             town=town,

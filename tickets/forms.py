@@ -1,13 +1,15 @@
 """Input of the work-order pages: parsing and messages. The services decide and enforce."""
 
 from django import forms
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, Village
 
-from .attachments import MAX_FILES
+from .board_filters import BoardFilters, BoardLookups, clean_view_name, saved_filters
 from .models import Satisfaction, Source, Unit, Urgency, WorkOrder
+from .services.attachments import MAX_FILES
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -48,6 +50,21 @@ class UnitsChoiceField(forms.ModelMultipleChoiceField):
         return str(obj)
 
 
+def _offer_units(form: forms.Form, names: tuple[str, ...], units, shown: list[Unit] | None):
+    """Make UNITS (a queryset) what the fields NAMES accept. SHOWN, the same units already
+    read, are what they offer: the order page shows four unit lists (dispatch, joint handling)
+    and read the town's units once for each of them."""
+    for name in names:
+        field = form.fields[name]
+        field.queryset = units
+        if shown is None:
+            continue
+        choices = [(ModelChoiceIteratorValue(u.pk, u), field.label_from_instance(u)) for u in shown]
+        if getattr(field, "empty_label", None) is not None:
+            choices.insert(0, ("", field.empty_label))
+        field.widget.choices = choices
+
+
 # --- Workflow actions ----------------------------------------------------------------------
 
 
@@ -68,10 +85,9 @@ class DispatchForm(forms.Form):
         label=_("Instructions"), required=False, max_length=2000, widget=_textarea(2)
     )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, shown_units: list[Unit] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_unit"].queryset = units
-        self.fields["co_units"].queryset = units
+        _offer_units(self, ("lead_unit", "co_units"), units, shown_units)
 
 
 class NoteForm(forms.Form):
@@ -240,10 +256,9 @@ class MeetingForm(forms.Form):
         queryset=Unit.objects.none(), label=_("Lead unit"), empty_label=_("Choose the lead unit")
     )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, shown_units: list[Unit] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = units
-        self.fields["lead_unit"].queryset = units
+        _offer_units(self, ("units", "lead_unit"), units, shown_units)
         if not self.is_bound:
             self.initial.setdefault(
                 "held_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -374,3 +389,85 @@ class GridReportForm(_IntakeBase):
         if data.get("handled_on_spot") and not (data.get("on_spot_note") or "").strip():
             self.add_error("on_spot_note", _("Say what was done on the spot."))
         return data
+
+
+# --- The board's bulk actions ---------------------------------------------------------------
+
+BULK_LIMIT = 50  # a page of the board
+
+
+class BulkForm(forms.Form):
+    """Rows chosen on the board, and what to do with them: dispatch to one lead unit, or mark
+    as duplicates of one original order."""
+
+    ACTIONS = (("dispatch", _("Dispatch")), ("duplicate", _("Mark as duplicates")))
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    orders = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={"required": _("Choose at least one order.")},
+    )
+    lead_unit = UnitChoiceField(queryset=Unit.objects.none(), required=False)
+    original = forms.CharField(max_length=20, required=False)
+
+    def __init__(self, *args, units, orders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_unit"].queryset = units
+        self.order_queryset = orders
+        # Any of the user's order ids is a valid choice; which still can be changed is the
+        # services' decision, order by order.
+        self.fields["orders"].choices = [(v, v) for v in self.data.getlist("orders")[:BULK_LIMIT]]
+
+    def clean_orders(self) -> list[WorkOrder]:
+        ids = self.cleaned_data["orders"]
+        if len(self.data.getlist("orders")) > BULK_LIMIT:
+            raise forms.ValidationError(
+                _("Choose at most %(n)s orders at a time.") % {"n": BULK_LIMIT}
+            )
+        found = list(self.order_queryset.filter(pk__in=ids).order_by("pk"))
+        if not found:
+            raise forms.ValidationError(_("Choose at least one order."))
+        return found
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == "dispatch" and not cleaned.get("lead_unit"):
+            self.add_error("lead_unit", _("Choose the unit that leads the handling."))
+        if action == "duplicate":
+            number = (cleaned.get("original") or "").strip().upper()
+            original = self.order_queryset.filter(number=number).first() if number else None
+            if original is None:
+                self.add_error(
+                    "original",
+                    _("No order %(number)s that you may see.") % {"number": number or "—"},
+                )
+            cleaned["original"] = original
+        return cleaned
+
+
+# --- The board's saved views ------------------------------------------------------------------
+
+
+class BoardViewNameForm(forms.Form):
+    """A saved view's name (renaming). Its rules are `board_filters.clean_view_name`'s."""
+
+    name = forms.CharField(label=_("Name of the view"), required=False, strip=False)
+
+    def clean_name(self) -> str:
+        return clean_view_name(self.cleaned_data["name"])
+
+
+class BoardViewForm(BoardViewNameForm):
+    """Saving the board's filters as a view: its name, whether the team sees it, and the
+    filters (the board's query string), kept only if the board would keep every one of them."""
+
+    shared = forms.BooleanField(label=_("Share with the team"), required=False)
+    filters = forms.CharField(required=False, strip=False)
+
+    def __init__(self, *args, lookups: BoardLookups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookups = lookups
+
+    def clean_filters(self) -> BoardFilters:
+        return saved_filters(self.cleaned_data["filters"], self.lookups)

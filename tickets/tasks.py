@@ -1,12 +1,14 @@
-"""Scheduled work-order jobs (beat schedule in settings). Both are idempotent: safe to run
-again after a crash, or twice at once."""
+"""Work-order jobs: the scheduled ones (beat schedule in settings) and the recompute after a
+calendar change. All are idempotent: safe to run again after a crash."""
 
 import dataclasses
 
 from celery import shared_task
 
-from .supervision import supervision_publish_due
-from .sweep import deadline_sweep
+from workcalendar.signals import DayChange
+
+from .services import deadline_sweep, supervision_publish_due
+from .services.calendar_changes import deadlines_follow_calendar
 
 
 @shared_task
@@ -19,3 +21,14 @@ def deadline_sweep_task() -> dict:
 def supervision_publish_task() -> int:
     """On the 1st: last month's supervision report for every town that lacks it."""
     return supervision_publish_due()
+
+
+@shared_task
+def deadlines_follow_calendar_task(changes: list, change_id: str) -> int:
+    """Open deadlines follow one calendar change. It takes the change's days as plain JSON
+    ([iso date, was working, is working] triples), not an id: a change is no row of its own,
+    and after it commits the database no longer says which days were working before it, which
+    the recompute needs to count the time left."""
+    return deadlines_follow_calendar(
+        changes=[DayChange.from_json(c) for c in changes], change_id=change_id
+    )

@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from .views import board, inbox, notifications, orders, supervision
+from .views import board, inbox, notifications, orders, saved_views, supervision
 from .views.actions import ACTS
 
 urlpatterns = [
     path("", orders.order_list, name="order-list"),
     path("board/", board.board, name="order-board"),
+    path("board/bulk/", board.board_bulk, name="order-bulk"),
+    path("board/views/", saved_views.board_view_save, name="board-view-save"),
+    path("board/views/<int:pk>/rename/", saved_views.board_view_rename, name="board-view-rename"),
+    path("board/views/<int:pk>/share/", saved_views.board_view_share, name="board-view-share"),
+    path("board/views/<int:pk>/delete/", saved_views.board_view_delete, name="board-view-delete"),
     path("inbox/", inbox.inbox, name="order-inbox"),
     path("new/", orders.order_create, name="order-create"),
     path("report/", orders.grid_report, name="grid-report"),

@@ -24,9 +24,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from huaisi.audit import tracked
+from huaisi.phones import MOBILE_PATTERN
 from huaisi.roles import Level
 
-MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
 MAX_HOURS_A_DAY = 24
 
 

@@ -1,7 +1,6 @@
 """Reads of the volunteers app, scoped through `huaisi.access.visible_to`; a team's own leader
 also sees the team and its activities wherever they took place."""
 
-import datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -19,6 +18,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
 from huaisi.access import visible_to
+from huaisi.periods import next_month, parse_month
 from huaisi.roles import Capability
 
 from .models import (
@@ -219,14 +219,9 @@ def activity_list_for_user(
         activities = activities.filter(village_id=village_id)
     if grid_id is not None:
         activities = activities.filter(grid_id=grid_id)
-    if month:
-        try:
-            start = datetime.date.fromisoformat(f"{month}-01")
-        except ValueError:
-            start = None
-        if start:
-            end = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            activities = activities.filter(date__gte=start, date__lt=end)
+    start = parse_month(month)
+    if start:
+        activities = activities.filter(date__gte=start, date__lt=next_month(start))
     return _scoped(user, activities, led=ACTIVITY_OWN).order_by("-date", "-pk")
 
 

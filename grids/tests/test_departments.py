@@ -36,11 +36,32 @@ class TestDepartmentList:
         assert "赵敏" in html and 'href="tel:17000000021"' in html
         assert "暂无" in html  # the second department has no handler yet
 
-    def test_is_in_the_town_administrators_navigation_only(self, client, role_users):
-        client.force_login(role_users[RoleKind.TOWN_ADMIN])
-        assert 'href="/areas/departments/"' in html_of(client.get("/"))
-        client.force_login(role_users[RoleKind.COMMAND_CENTRE])
+    def test_is_in_the_administrators_and_the_command_centres_navigation(
+        self, client, role_users, django_user_model
+    ):
+        # Twice on the home page: in the menu and as a tile.
+        for kind in (RoleKind.TOWN_ADMIN, RoleKind.COMMAND_CENTRE):
+            client.force_login(role_users[kind])
+            assert html_of(client.get("/")).count('href="/areas/departments/"') == 2
+        client.force_login(role_users[RoleKind.DEPARTMENT_HANDLER])
         assert 'href="/areas/departments/"' not in html_of(client.get("/"))
+        # Both entries apply to a superuser; the page is listed once.
+        client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+        assert html_of(client.get("/")).count('href="/areas/departments/"') == 2
+
+    def test_the_command_centre_reads_it_without_changing_it(
+        self, client, role_users, area, django_assert_num_queries
+    ):
+        handler = role_users[RoleKind.DEPARTMENT_HANDLER]
+        staff_profile_set(user=handler, phone="17000000021")
+        client.force_login(role_users[RoleKind.COMMAND_CENTRE])
+        client.get("/areas/departments/")
+        with django_assert_num_queries(4):
+            html = html_of(client.get("/areas/departments/"))
+        assert "第1局" in html and 'href="tel:17000000021"' in html
+        assert "/areas/departments/new/" not in html
+        assert f"/areas/departments/{area.d1.pk}/edit/" not in html
+        assert client.get("/areas/departments/new/").status_code == 403
 
     def test_query_count_does_not_grow_with_departments(
         self, admin, area, django_assert_num_queries
@@ -55,7 +76,7 @@ class TestDepartmentList:
         with django_assert_num_queries(4):
             assert "新局9" in html_of(admin.get("/areas/departments/"))
 
-    @pytest.mark.parametrize("kind", [RoleKind.COMMAND_CENTRE, RoleKind.DEPARTMENT_HANDLER])
+    @pytest.mark.parametrize("kind", [RoleKind.SUPERVISOR, RoleKind.DEPARTMENT_HANDLER])
     def test_other_roles_are_refused(self, client, role_users, kind):
         client.force_login(role_users[kind])
         assert client.get("/areas/departments/").status_code == 403

@@ -6,8 +6,8 @@ import io
 
 from openpyxl import Workbook
 
-from households.importing import COLUMNS, SHEET_TITLES
 from households.models import House, Household, Resident
+from households.services.importing import COLUMNS, SHEET_TITLES
 from households.tests.factories import id_number_for
 
 HOUSE_HEADERS = [c.header for c in COLUMNS["houses"]]

@@ -9,8 +9,8 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from conftest import make_user
-from households import exporting, importing
 from households.models import ImportJob, Resident, RevealLog
+from households.services import exporting, importing
 from households.tests.importdata import (
     HOUSE_HEADERS,
     HOUSEHOLD_HEADERS,

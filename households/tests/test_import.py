@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils import translation
 from pghistory.models import Events
 
-from households import importing
-from households.importing import FileProblem
 from households.models import House, Household, ImportJob, Resident
-from households.services import pinyin_keys
+from households.services import importing, pinyin_keys
+from households.services.importing import FileProblem
 from households.tests.importdata import (
     HOUSE_HEADERS,
     HOUSEHOLD_HEADERS,

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from households import importing
 from households.models import ImportJob, Resident
+from households.services import importing
 from households.tests.importdata import RESIDENT_HEADERS, csv_bytes, family, register_state
 from huaisi.roles import RoleKind
 

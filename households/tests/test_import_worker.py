@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from households import importing
 from households.models import House, Household, ImportJob, Resident
+from households.services import importing
 from households.tests.importdata import RESIDENT_HEADERS, csv_bytes, family
 from huaisi.roles import RoleKind
 

@@ -8,7 +8,7 @@ import pytest
 
 from grids.models import MicroGrid
 from households.models import CareTag, House, Household, Resident
-from households.selectors_map import MARKER_CATEGORIES, marker_category
+from households.selectors import MARKER_CATEGORIES, marker_category
 from huaisi.roles import RoleKind
 
 # A rectangle around a point of Huaisi town, as [lng, lat] GeoJSON rings want.

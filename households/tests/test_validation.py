@@ -11,9 +11,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from households.models import ID_NUMBER_PATTERN, MOBILE_PATTERN
+from households.models import ID_NUMBER_PATTERN
 from households.tests.factories import id_number_for
-from households.validation import check_id_agrees, validate_id_number, validate_mobile
+from households.validation import check_id_agrees, validate_id_number
+from huaisi.phones import MOBILE_PATTERN, validate_mobile
 
 # GB 11643's own example: Beijing Chaoyang, born 31 Dec 1949, a woman, check digit X.
 WITH_X = "11010519491231002X"

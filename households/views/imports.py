@@ -20,8 +20,8 @@ from huaisi.access import require_capability, user_can
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
-from .. import exporting, importing
 from ..models import House, Household, ImportJob, Resident
+from ..services import exporting, importing
 
 PROBLEMS_SHOWN = 200
 RECENT_JOBS = 10
@@ -48,7 +48,7 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("The file holds"),
         choices=[(k, ImportJob.Kind(k).label) for k in reversed(ImportJob.Kind.values)],
-        initial=ImportJob.Kind.RESIDENTS,
+        initial=ImportJob.Kind.ROSTER,
         widget=forms.RadioSelect,
     )
     file = forms.FileField(
@@ -102,10 +102,17 @@ def import_create(request: HtmxHttpRequest) -> HttpResponse:
 @csrf_protect
 def _import_create(request: HtmxHttpRequest, cap: SizeCapUploadHandler) -> HttpResponse:
     if request.method != "POST":
-        return _import_page(request, ImportForm())
+        # "Upload a corrected file" comes back with the kind of the file it corrects.
+        kind = request.GET.get("kind")
+        initial = {"kind": kind} if kind in ImportJob.Kind.values else {}
+        return _import_page(request, ImportForm(initial=initial))
     form = ImportForm(request.POST, request.FILES)
     if cap.too_big:
-        form.add_error(None, importing.FileProblem(importing.too_big_message()))
+        # The handler dropped the file, so the form would also say "choose the file": the
+        # size is the one reason, shown beside the file box.
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", importing.too_big_message())
         return _import_page(request, form, status=400)
     if not form.is_valid():
         return _import_page(request, form, status=400)
@@ -218,6 +225,8 @@ def register_export(request: HtmxHttpRequest, kind: str) -> FileResponse:
     if not exporting.user_may_export(request.user):
         raise PermissionDenied
     kind = _kind_or_404(kind)
+    if kind not in exporting.ROWS:  # the roster is an import format only
+        raise Http404
     if kind == ImportJob.Kind.RESIDENTS:
         exporting.export_record_reveals(user=request.user, path=request.path)
     handle = exporting.export_workbook(user=request.user, kind=kind)

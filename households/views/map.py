@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from huaisi.views import HtmxHttpRequest
 
-from .. import selectors_map
+from .. import selectors
 
 
 def _map_page(request: HtmxHttpRequest, *, area: Model, kind: str, data_url: str) -> HttpResponse:
@@ -24,7 +24,7 @@ def _map_page(request: HtmxHttpRequest, *, area: Model, kind: str, data_url: str
         "kind": kind,
         "data_url": data_url,
         "tile_url": settings.MAP_TILE_URL,
-        "categories": selectors_map.MARKER_CATEGORIES,
+        "categories": selectors.MARKER_CATEGORIES,
     }
     return render(request, "households/map.html", context)
 
@@ -32,7 +32,7 @@ def _map_page(request: HtmxHttpRequest, *, area: Model, kind: str, data_url: str
 @require_GET
 @login_required
 def village_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    village = selectors_map.village_get_for_map(user=request.user, pk=pk)
+    village = selectors.village_get_for_map(user=request.user, pk=pk)
     return _map_page(
         request, area=village, kind="village", data_url=reverse("village-map-data", args=[pk])
     )
@@ -41,19 +41,19 @@ def village_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def village_map_data(request: HtmxHttpRequest, pk: int) -> JsonResponse:
-    village = selectors_map.village_get_for_map(user=request.user, pk=pk)
-    return JsonResponse(selectors_map.village_map_data(user=request.user, village=village))
+    village = selectors.village_get_for_map(user=request.user, pk=pk)
+    return JsonResponse(selectors.village_map_data(user=request.user, village=village))
 
 
 @require_GET
 @login_required
 def grid_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    grid = selectors_map.grid_get_for_map(user=request.user, pk=pk)
+    grid = selectors.grid_get_for_map(user=request.user, pk=pk)
     return _map_page(request, area=grid, kind="grid", data_url=reverse("grid-map-data", args=[pk]))
 
 
 @require_GET
 @login_required
 def grid_map_data(request: HtmxHttpRequest, pk: int) -> JsonResponse:
-    grid = selectors_map.grid_get_for_map(user=request.user, pk=pk)
-    return JsonResponse(selectors_map.grid_map_data(user=request.user, grid=grid))
+    grid = selectors.grid_get_for_map(user=request.user, pk=pk)
+    return JsonResponse(selectors.grid_map_data(user=request.user, grid=grid))

@@ -13,7 +13,6 @@ from django.views.decorators.vary import vary_on_headers
 from grids.selectors import area_choices_for_user
 from huaisi.access import may_see, require_capability, user_can_in, visible_to
 from huaisi.audit import history_of
-from huaisi.jinja2 import render_part
 from huaisi.list_filters import first_rows, read_area
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
@@ -51,8 +50,7 @@ def resident_list(request: HtmxHttpRequest) -> HttpResponse:
     ]
     context = {
         "residents": first.rows,
-        # The rows are the page's cost: a Jinja2 part (see huaisi/jinja2.py).
-        "rows_html": render_part(request, "households/_resident_rows.html", {"rows": rows}),
+        "rows": rows,
         "more": first.more,
         "limit": selectors.SEARCH_LIMIT,
         "result_count": first.count,
@@ -172,6 +170,10 @@ def household_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "gone": [m for m in members if not m.is_present],
         "history": history_of(household),
         "can_edit": may_see(request.user, household, capability=Capability.EDIT_RESIDENTS),
+        # 走访: those who log inspections in the household's grid open the inspection form
+        # with this household ticked (the patrols app reads ?household=).
+        "can_visit": household.status == Household.Status.ACTIVE
+        and may_see(request.user, household, capability=Capability.LOG_INSPECTIONS),
     }
     return render(request, "households/household_detail.html", context)
 

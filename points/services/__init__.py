@@ -4,11 +4,11 @@ the invariants it keeps). Views, tasks and other apps import from here."""
 from .accounts import (
     KioskLoginError,
     account_ensure,
+    account_for_update,
     account_issue_card,
     account_open,
     account_set_pin,
     kiosk_login,
-    lock_account,
 )
 from .ledger import (
     Proposal,
@@ -47,7 +47,7 @@ __all__ = [
     "good_update",
     "honours_publish",
     "kiosk_login",
-    "lock_account",
+    "account_for_update",
     "parse_half",
     "ranking_month_for",
     "ranking_publish",

@@ -1,4 +1,5 @@
-"""What the points services share: who acts for which village, months, locks and keys."""
+"""What the points services share: who acts for which village, locks and keys (months and
+half years: huaisi.periods)."""
 
 import datetime
 import logging
@@ -6,7 +7,6 @@ import logging
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huaisi.access import grants_for
@@ -22,7 +22,7 @@ MAX_KEY_LENGTH = 64
 logger = logging.getLogger(__name__)
 
 
-def acts_in(user, capability: str, village) -> bool:
+def has_village_role(user, capability: str, village) -> bool:
     """Whether one of `user`'s roles in force holds `capability` for `village`: a town role
     of its town or a village role of the village itself (finer roles do not act for the
     whole village).
@@ -41,39 +41,6 @@ def acts_in(user, capability: str, village) -> bool:
         if grant.level == Level.VILLAGE and grant.ancestors[Level.VILLAGE] == village.pk:
             return True
     return False
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return next_month(month) - datetime.timedelta(days=1)
-
-
-def previous_month(today: datetime.date | None = None) -> datetime.date:
-    today = today or timezone.localdate()
-    return month_start(month_start(today) - datetime.timedelta(days=1))
-
-
-def half_start(day: datetime.date) -> datetime.date:
-    return datetime.date(day.year, 1 if day.month <= 6 else 7, 1)
-
-
-def half_end(start: datetime.date) -> datetime.date:
-    """The first day after the half year starting on `start`."""
-    return (
-        datetime.date(start.year, 7, 1) if start.month == 1 else datetime.date(start.year + 1, 1, 1)
-    )
-
-
-def previous_half(today: datetime.date | None = None) -> datetime.date:
-    today = today or timezone.localdate()
-    return half_start(half_start(today) - datetime.timedelta(days=1))
 
 
 def advisory_lock(namespace: int, key: int, *, shared: bool = False) -> None:

@@ -16,7 +16,7 @@ from households.models import Household
 from huaisi.roles import Capability
 
 from ..models import PointsAccount
-from ._common import LOCK_PASSBOOK_SERIAL, acts_in, advisory_lock
+from ._common import LOCK_PASSBOOK_SERIAL, advisory_lock, has_village_role
 
 MAX_FAILED_PINS = 5
 LOCKOUT = datetime.timedelta(minutes=15)
@@ -66,7 +66,7 @@ def account_ensure(*, household: Household) -> PointsAccount:
     )
 
 
-def lock_account(*, household: Household) -> PointsAccount:
+def account_for_update(*, household: Household) -> PointsAccount:
     """Open (if need be) and lock the household's balance row: the first lock every points
     write takes, before any good, so concurrent writes queue instead of deadlocking."""
     account_ensure(household=household)
@@ -74,7 +74,7 @@ def lock_account(*, household: Household) -> PointsAccount:
 
 
 def _check_manager(by, household: Household) -> None:
-    if not acts_in(by, Capability.MANAGE_PASSBOOKS, household.microgrid.grid.village):
+    if not has_village_role(by, Capability.MANAGE_PASSBOOKS, household.microgrid.grid.village):
         raise PermissionDenied(_("Only the village clerk manages this village's passbooks."))
 
 

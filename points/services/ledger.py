@@ -21,21 +21,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household
+from huaisi.periods import month_start, next_month
 from huaisi.roles import Capability
 from huaisi.uploads import CheckedImage, check_image
 
 from ..models import Entry, EntryPhoto, PointsAccount, RankingPublication, Rule
 from ._common import (
     LOCK_RANKING_MONTH,
-    acts_in,
     advisory_lock,
     clean_key,
     forget_standings,
-    month_start,
-    next_month,
+    has_village_role,
     replayed_with_other_content,
 )
-from .accounts import lock_account
+from .accounts import account_for_update
 
 MAX_PHOTOS = 9
 RULE_FIELDS = (
@@ -90,7 +89,7 @@ def rule_clean(*, town, data: dict, instance: Rule | None = None) -> dict:
 def _check_rulebook_keeper(by, town) -> None:
     # A town role acts for every village of its town; any village of the town will do.
     village = town.villages.first()
-    if village is None or not acts_in(by, Capability.MANAGE_RULEBOOK, village):
+    if village is None or not has_village_role(by, Capability.MANAGE_RULEBOOK, village):
         raise PermissionDenied(_("Only the town administrator maintains the rulebook."))
 
 
@@ -300,7 +299,7 @@ def entry_record(
     key = clean_key(idempotency_key)
     household = _household_for_points(household)
     village = household.microgrid.grid.village
-    if not acts_in(recorded_by, Capability.RECORD_POINTS, village):
+    if not has_village_role(recorded_by, Capability.RECORD_POINTS, village):
         raise PermissionDenied(
             _("Only the clerk or the assessment group of %(village)s record its points.")
             % {"village": village.name}
@@ -308,7 +307,7 @@ def entry_record(
     basis = (basis or "").strip()
     # The rule as it stands now (the caller's copy may be older): its points are copied.
     rule = Rule.objects.get(pk=rule.pk)
-    lock_account(household=household)
+    account_for_update(household=household)
     existing = Entry.objects.filter(idempotency_key=key).first()
     if existing is not None:
         if _same_entry(
@@ -359,7 +358,7 @@ def entry_record(
 def _entry_for_review(entry: Entry, reviewer) -> Entry:
     entry = Entry.objects.select_related("household__microgrid__grid__village").get(pk=entry.pk)
     village = entry.household.microgrid.grid.village
-    if not acts_in(reviewer, Capability.REVIEW_POINTS, village):
+    if not has_village_role(reviewer, Capability.REVIEW_POINTS, village):
         raise PermissionDenied(
             _("Only the assessment group of %(village)s reviews its entries.")
             % {"village": village.name}
@@ -409,7 +408,7 @@ def entry_approve(*, entry: Entry, reviewer) -> Entry:
     Approving twice (a double click) returns the approved entry; there is no key to give
     because the compare-and-set on the status is itself idempotent."""
     entry = _entry_for_review(entry, reviewer)
-    account = lock_account(household=entry.household)
+    account = account_for_update(household=entry.household)
     current = Entry.objects.get(pk=entry.pk)
     if current.status != Entry.Status.PENDING:
         return _already_reviewed(current, reviewer, Entry.Status.APPROVED)
@@ -451,7 +450,7 @@ def entry_reject(*, entry: Entry, reviewer, reason: str) -> Entry:
     if not reason:
         raise ValidationError({"reason": _("Give the reason for rejecting the entry.")})
     entry = _entry_for_review(entry, reviewer)
-    lock_account(household=entry.household)
+    account_for_update(household=entry.household)
     current = Entry.objects.get(pk=entry.pk)
     if current.status != Entry.Status.PENDING:
         return _already_reviewed(current, reviewer, Entry.Status.REJECTED)
@@ -482,12 +481,12 @@ def entry_reverse(*, entry: Entry, by, reason: str, idempotency_key: str) -> Ent
         pk=entry.pk
     )
     village = original.household.microgrid.grid.village
-    if not acts_in(by, Capability.RECORD_POINTS, village):
+    if not has_village_role(by, Capability.RECORD_POINTS, village):
         raise PermissionDenied(
             _("Only the clerk or the assessment group of %(village)s record its points.")
             % {"village": village.name}
         )
-    lock_account(household=original.household)
+    account_for_update(household=original.household)
     existing = Entry.objects.filter(idempotency_key=key).first()
     if existing is not None:
         if _same_entry(existing, reverses_id=original.pk, basis=reason, recorded_by_id=by.pk):
@@ -573,7 +572,7 @@ def entry_propose(
     basis = (basis or "").strip()
     if not basis:
         raise ValueError("a proposal needs a basis")
-    lock_account(household=household)
+    account_for_update(household=household)
     existing = Entry.objects.filter(idempotency_key=key).first()
     if existing is not None:
         if _same_entry(existing, household_id=household.pk, rule_id=rule.pk, points=points):

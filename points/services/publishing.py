@@ -20,14 +20,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huaisi.periods import half_start, month_end, month_start, next_half
+
 from ._common import (
     LOCK_HONOURS_HALF,
     LOCK_RANKING_MONTH,
     advisory_lock,
-    half_end,
-    half_start,
-    month_end,
-    month_start,
 )
 
 # Points per eligible household for one month, by village (the rows to rank).
@@ -146,7 +144,7 @@ def publish_half_honours(*, half: datetime.date, town=None) -> int:
     households with the most points earned in it (sum over its six ranking months), ranks 1
     to 3 with ties at third all listed; only households with more than zero points."""
     start = half_start(half)
-    end = half_end(start)
+    end = next_half(start)
     label = f"{start.year}H{1 if start.month == 1 else 2}"
     _check_closed(end, label)
     advisory_lock(LOCK_HONOURS_HALF, start.year * 10 + (1 if start.month == 1 else 2))

@@ -18,14 +18,14 @@ from households.models import Household
 from huaisi.roles import Capability
 
 from ..models import Good, PointsAccount, Redemption, RedemptionLine, StockReceipt, Store
-from ._common import acts_in, clean_key, replayed_with_other_content
-from .accounts import lock_account
+from ._common import clean_key, has_village_role, replayed_with_other_content
+from .accounts import account_for_update
 
 MAX_QUANTITY = 999
 
 
 def _check_clerk(by, village) -> None:
-    if not acts_in(by, Capability.RUN_STORE, village):
+    if not has_village_role(by, Capability.RUN_STORE, village):
         raise PermissionDenied(
             _("Only the clerk of %(village)s runs its points supermarket.")
             % {"village": village.name}
@@ -199,7 +199,7 @@ def redemption_create(
             % {"number": household.number},
             code="other_village",
         )
-    account = lock_account(household=household)
+    account = account_for_update(household=household)
     existing = _existing_redemption(key, household=household, basket=basket)
     if existing is not None:
         return existing
@@ -266,7 +266,7 @@ def redemption_refund(
         raise ValidationError(_("A refund is not refunded again."), code="refund_of_refund")
     lines = list(original.lines.all())
     basket = {line.good_id: line.quantity for line in lines}
-    account = lock_account(household=original.household)
+    account = account_for_update(household=original.household)
     existing = _existing_redemption(
         key, household=original.household, basket=basket, reverses=original
     )

@@ -6,7 +6,7 @@ import itertools
 import uuid
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from conftest import make_user
 from households.models import Household
@@ -29,7 +29,7 @@ def key() -> str:
 
 
 def last_month() -> datetime.date:
-    from points.services._common import previous_month
+    from huaisi.periods import previous_month
 
     return previous_month()
 
@@ -96,11 +96,3 @@ def earn(household, rule, staff, **kw) -> Entry:
     return services.entry_approve(
         entry=record(household, rule, staff, **kw), reviewer=staff["assessor"]
     )
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Service messages are asserted in their English source text; pages set their own
-    language per request (the Chinese catalogue is checked by tests/test_i18n.py)."""
-    with translation.override("en"):
-        yield

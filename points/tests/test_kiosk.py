@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from huaisi.periods import month_start
 from points import selectors, services
 from points.models import PointsAccount
-from points.services._common import month_start, standings_key
+from points.services._common import standings_key
 from points.tests.conftest import earn, key, new_household
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.tests.factories import ResidentFactory
+from huaisi.periods import month_start
 from huaisi.privacy import mask_id_number, mask_phone
 from huaisi.roles import RoleKind
 from points import services
 from points.models import PointsAccount
-from points.services._common import month_start, standings_key
+from points.services._common import standings_key
 from points.tests.conftest import earn, key, last_month, new_household, record
 from points.views import kiosk
 

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from huaisi.periods import month_start
 from points import services
 from points.models import Entry, EntryPhoto, PointsAccount, RankingPublication
-from points.services._common import month_start
 from points.tests.conftest import earn, key, last_month, new_household, record
 from points.tests.test_uploads import jpeg_bytes
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from households.tests.factories import ResidentFactory
+from huaisi.periods import next_half, previous_half
 from huaisi.privacy import mask_id_number, mask_phone
 from points import services
-from points.services._common import half_end, previous_half
 from points.tests.conftest import earn, last_month, new_household
 from points.views.public import public_name
 
@@ -37,7 +37,7 @@ def published(area, rules, staff):
     households = {n: new_household(area.m111, number=f"NB-{n}") for n in "ABCDE"}
     for name, times in (("A", 3), ("B", 2), ("C", 1), ("D", 1)):
         give(households[name], rules, staff, times, month + datetime.timedelta(days=3))
-    if not half <= month < half_end(half):  # last month lies outside the last half year
+    if not half <= month < next_half(half):  # last month lies outside the last half year
         for name, times in (("A", 3), ("B", 2), ("C", 1), ("D", 1)):
             give(households[name], rules, staff, times, half + datetime.timedelta(days=3))
     heads = {

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from huaisi.periods import previous_half
 from points import services
 from points.models import HonourPublication, RankingPublication, RankingRow
-from points.services._common import previous_half
 from points.tests.conftest import earn, last_month, new_household
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Town, Village
 from huaisi.access import grant_towns, visible_to
-
-from ..services._common import half_end, half_start, month_end, month_start
+from huaisi.periods import half_start, month_end, month_start, next_half
 
 PAGE_SIZE = 50
 
@@ -82,7 +81,7 @@ def parse_period(text: str | None, *, today: datetime.date | None = None) -> Per
                     f"{year}H{match.group(3)}",
                     label % {"year": year},
                     start,
-                    half_end(start) - datetime.timedelta(days=1),
+                    next_half(start) - datetime.timedelta(days=1),
                 )
             else:
                 return Period(
@@ -112,10 +111,3 @@ def period_choices(today: datetime.date | None = None) -> list[Period]:
         str(today.year - 1),
     ]
     return [parse_period(value, today=today) for value in values]
-
-
-def parse_month(text: str | None, *, default: datetime.date) -> datetime.date:
-    try:
-        return datetime.datetime.strptime((text or "").strip(), "%Y-%m").date()
-    except ValueError:
-        return default

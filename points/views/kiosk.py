@@ -13,9 +13,14 @@ by every web host) holding the passbook and the time of the last request. A requ
 KIOSK_IDLE_SECONDS after the one before finds the session over and goes back to the notice
 board. static/js/kiosk.js does the same in the browser, and while someone keeps touching the
 screen without loading a page it pings the server so both clocks agree.
+
+A screen that guesses PINs (see "Slowing a guessing screen" below) is slowed down, not the
+passbooks it tries: a growing pause between tries, shown on the log-in form.
 """
 
+import hashlib
 import math
+import re
 import secrets
 import time
 import unicodedata
@@ -25,10 +30,13 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -36,15 +44,19 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from grids.models import Town, Village
+from huaisi.auth import KEY_NAMESPACE_SETTING, client_address
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
-from .public import board_context
+from ..services.accounts import MAX_FAILED_PINS, clean_pin
+from .public import KIOSK_IDLE_SECONDS, board_context
 
-KIOSK_IDLE_SECONDS = 60
 KIOSK_COOKIE = "huaisi_kiosk"
 # The screen's village, remembered so a card scanned at the screen returns to its board.
 SCREEN_COOKIE = "huaisi_kiosk_screen"
+# A random name for the screen itself (several screens may show one village), for counting its
+# wrong PINs.
+DEVICE_COOKIE = "huaisi_kiosk_device"
 _SALT = "points.kiosk"
 # An ended session's record stays a while only so a late request can be told it ended.
 _RECORD_SECONDS = 15 * 60
@@ -138,6 +150,99 @@ def _back_to_board(request: HtmxHttpRequest, *, reason: str | None = None) -> Ht
     return response
 
 
+# --- Slowing a guessing screen ----------------------------------------------------------------
+# A passbook locks after MAX_FAILED_PINS wrong PINs in a row, but a guesser who tries a few
+# PINs on passbook after passbook never trips one passbook's lock. So every refused log-in
+# (a wrong PIN, an unknown passbook number, a passbook without a PIN) is also counted for the
+# screen and for the client address (the screen's cookie is the browser's to forge or drop; the
+# address is read as the staff log-in's throttle reads it, through TRUSTED_PROXIES), in Redis.
+# Past a free allowance every refusal starts a pause, twice as long as the one before, during
+# which the screen's log-in is refused without looking at the passbook or the PIN: the
+# guesser is slowed, and no household's passbook gets locked by it.
+# - The screen's allowance is one passbook's (MAX_FAILED_PINS - 1 wrong PINs, then the lock),
+#   so a household mistyping its own PIN meets its passbook's lock before any pause. A
+#   refusal because the passbook is locked is not counted: its PIN was not what answered.
+# - The address's allowance is three screens' worth: a village hall's screens may share one
+#   address, and one screen's typing must not pause the others.
+# - A household signing in ends its screen's count (not its address's: a guesser holding a
+#   passbook of their own could otherwise wipe it); both are forgotten half an hour after
+#   their last refusal.
+# - Posts sent together at the instant a pause ends each get their try; each is counted, so
+#   the next pause is that much longer.
+SCREEN_FREE_FAILURES = MAX_FAILED_PINS - 1
+ADDRESS_FREE_FAILURES = 3 * SCREEN_FREE_FAILURES
+FIRST_PAUSE_SECONDS = 5
+LONGEST_PAUSE_SECONDS = 5 * 60
+FAILURES_KEPT_SECONDS = 30 * 60
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def pause_seconds(*, failures: int, free: int) -> int:
+    """The pause after the `failures`-th refusal: none within the allowance, then 5 s, 10 s,
+    20 s… up to five minutes."""
+    if failures <= free:
+        return 0
+    return min(FIRST_PAUSE_SECONDS * 2 ** min(failures - free - 1, 16), LONGEST_PAUSE_SECONDS)
+
+
+def _device_id(request: HttpRequest) -> str | None:
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    return value if _DEVICE_ID.fullmatch(value) else None
+
+
+def _failure_counters(request: HttpRequest) -> list[tuple[str, int]]:
+    """(cache key, free allowance) of the screen and of the client address. A browser without
+    the screen's cookie (a script) is counted as one screen per address."""
+    namespace = getattr(settings, KEY_NAMESPACE_SETTING, "login-failures")
+    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+    screen = _device_id(request) or f"address-{address}"
+    return [
+        (f"{namespace}:kiosk:screen:{screen}", SCREEN_FREE_FAILURES),
+        (f"{namespace}:kiosk:address:{address}", ADDRESS_FREE_FAILURES),
+    ]
+
+
+def pause_left(request: HttpRequest) -> int:
+    """Whole seconds until this screen may try a PIN again (0: now)."""
+    keys = [f"{key}:until" for key, _free in _failure_counters(request)]
+    until = max(cache.get_many(keys).values(), default=0)
+    return max(0, math.ceil(until - time.time()))
+
+
+def _failure_record(request: HttpRequest) -> int:
+    """Count one refused log-in for the screen and the address; the pause it starts."""
+    now = time.time()
+    longest = 0
+    for key, free in _failure_counters(request):
+        cache.add(key, 0, timeout=FAILURES_KEPT_SECONDS)
+        try:
+            failures = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=FAILURES_KEPT_SECONDS)
+            failures = 1
+        cache.touch(key, timeout=FAILURES_KEPT_SECONDS)
+        pause = pause_seconds(failures=failures, free=free)
+        if pause:
+            # The end is compared with the clock, not left to the key's expiry.
+            cache.set(f"{key}:until", now + pause, timeout=pause + 60)
+        longest = max(longest, pause)
+    return longest
+
+
+def _screen_failures_clear(request: HttpRequest) -> None:
+    key, _free = _failure_counters(request)[0]
+    cache.delete_many([key, f"{key}:until"])
+
+
+def pause_message(seconds: int) -> SafeString:
+    """The pause as the log-in form shows it; kiosk.js counts the seconds down."""
+    number = format_html('<strong data-kiosk-wait-seconds="">{}</strong>', seconds)
+    text = conditional_escape(
+        _("Too many wrong tries at this screen. Please wait %(seconds)s s, then try again.")
+    )
+    return mark_safe(text % {"seconds": number})  # noqa: S308 - escaped text, our own markup
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 
@@ -159,14 +264,26 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def typed_as_meant(value: str) -> str:
+    """What a resident typed, as they meant it: the full-width digits and letters of a Chinese
+    input method (１２３４) are the ASCII ones (NFKC), and spaces typed between groups are
+    dropped. The one rule for both fields of the kiosk's log-in."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
 class KioskLoginForm(forms.Form):
     passbook_number = forms.CharField(label=gettext_lazy("Passbook number"), max_length=40)
     pin = forms.CharField(label=gettext_lazy("PIN"), max_length=12, strip=True)
 
     def clean_passbook_number(self) -> str:
-        # Full-width characters from a Chinese input method, spaces typed between groups.
-        value = unicodedata.normalize("NFKC", self.cleaned_data["passbook_number"])
-        return "".join(value.split())
+        return typed_as_meant(self.cleaned_data["passbook_number"])
+
+    def clean_pin(self) -> str:
+        # A PIN that cannot be one is refused here, never tried on the passbook.
+        try:
+            return clean_pin(typed_as_meant(self.cleaned_data["pin"]))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["pin"]) from None
 
 
 def _lockout_message(locked_until) -> str:
@@ -178,17 +295,26 @@ def _lockout_message(locked_until) -> str:
     ) % {"minutes": minutes}
 
 
+def _login_context(request: HttpRequest, village: Village, form: KioskLoginForm) -> dict:
+    """What the log-in form shows, alone (htmx) or on the idle screen."""
+    wait = pause_left(request)
+    return {
+        "village": village,
+        "form": form,
+        "wait_seconds": wait,
+        "wait_message": pause_message(wait) if wait else "",
+    }
+
+
 def _idle_context(request: HttpRequest, village: Village, form: KioskLoginForm) -> dict:
     ended = request.GET.get("ended")
     notice = {
         "idle": _("Your session ended after a minute without use."),
         "done": _("You have signed out. Thank you!"),
     }.get(ended or "")
-    return {
-        "village": village,
+    return _login_context(request, village, form) | {
         # The notice board's parts are Django templates shared with /board/: given as one.
         "board": board_context(village=village, ranking_limit=IDLE_RANKING_ROWS),
-        "form": form,
         "notice": notice,
         "idle_seconds": KIOSK_IDLE_SECONDS,
         "today": timezone.localdate(),
@@ -206,14 +332,18 @@ def kiosk_idle(request: HttpRequest, village_id: int) -> HttpResponse:
         request, "points/kiosk/idle.html", _idle_context(request, village, form), using="jinja2"
     )
     session_end(request, response)
-    response.set_cookie(
-        SCREEN_COOKIE,
-        str(village.pk),
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
+    cookies = {SCREEN_COOKIE: str(village.pk)}
+    if _device_id(request) is None:
+        cookies[DEVICE_COOKIE] = secrets.token_urlsafe(24)
+    for name, value in cookies.items():
+        response.set_cookie(
+            name,
+            value,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
     return response
 
 
@@ -222,17 +352,21 @@ def kiosk_idle(request: HttpRequest, village_id: int) -> HttpResponse:
 def kiosk_login(request: HtmxHttpRequest, village_id: int) -> HttpResponse:
     village = get_object_or_404(Village.objects.select_related("town"), pk=village_id)
     form = KioskLoginForm(request.POST)
-    if form.is_valid():
+    # During the screen's pause the form only says how long is left (in _login_context).
+    if not pause_left(request) and form.is_valid():
         try:
             account = services.kiosk_login(
                 passbook_number=form.cleaned_data["passbook_number"],
                 pin=form.cleaned_data["pin"],
             )
         except services.KioskLoginError as exc:
+            if exc.locked_until is None:
+                _failure_record(request)
             form.add_error(
                 None, _lockout_message(exc.locked_until) if exc.locked_until else str(exc)
             )
         else:
+            _screen_failures_clear(request)
             target = reverse("kiosk-household")
             response = (
                 HttpResponse(status=204, headers={"HX-Redirect": target})
@@ -248,7 +382,7 @@ def kiosk_login(request: HtmxHttpRequest, village_id: int) -> HttpResponse:
         return render(
             request,
             "points/kiosk/_login_form.html",
-            {"form": form, "village": village},
+            _login_context(request, village, form),
             using="jinja2",
         )
     return render(
@@ -309,11 +443,19 @@ def kiosk_household(request: HtmxHttpRequest) -> HttpResponse:
         )
         for good in view.goods
     ]
+    # A passbook of another village is welcome at this screen (a household may be at another
+    # village's hall); the page then says whose village the points, rank and shop are.
+    screen_village = (
+        Village.objects.filter(pk=session.village_id).values_list("name", flat=True).first()
+        if session.village_id != view.village_id
+        else None
+    ) or ""
     return render(
         request,
         "points/kiosk/household.html",
         {
             "view": view,
+            "screen_village": screen_village,
             "ranked_note": ranked_note,
             "published_note": published_note,
             "goods": goods,

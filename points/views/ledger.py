@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,7 +14,9 @@ from django.views.decorators.vary import vary_on_headers
 from grids.selectors import area_choices_for_user
 from households.models import Household
 from huaisi.access import require_capability, visible_to
-from huaisi.list_filters import ResultCount, month_after, read_area, read_month
+from huaisi.list_filters import ResultCount, read_area, read_month
+from huaisi.periods import next_month
+from huaisi.redirects import safe_next
 from huaisi.roles import Capability
 from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
@@ -22,7 +24,7 @@ from huaisi.views import HtmxHttpRequest
 from .. import selectors, services
 from ..forms import EntryForm, RejectForm, ReverseForm, apply_errors
 from ..models import Entry
-from ..services._common import acts_in
+from ..services._common import has_village_role
 from ._common import new_key, page_of, town_for_user
 
 
@@ -33,10 +35,10 @@ def _entry_actions(user, entry: Entry) -> dict:
     return {
         "can_review": pending
         and entry.recorded_by_id != user.pk
-        and acts_in(user, Capability.REVIEW_POINTS, village),
+        and has_village_role(user, Capability.REVIEW_POINTS, village),
         "can_reverse": entry.status == Entry.Status.APPROVED
         and entry.source != Entry.Source.REVERSAL
-        and acts_in(user, Capability.RECORD_POINTS, village),
+        and has_village_role(user, Capability.RECORD_POINTS, village),
     }
 
 
@@ -54,7 +56,7 @@ def entry_list(request: HtmxHttpRequest) -> HttpResponse:
     notices: list[str] = []
     month = read_month(request.GET.get("month"), notices)
     if month is not None:
-        entries = entries.filter(deed_date__gte=month, deed_date__lt=month_after(month))
+        entries = entries.filter(deed_date__gte=month, deed_date__lt=next_month(month))
     choices = area_choices_for_user(user=request.user, capability=Capability.VIEW_POINTS)
     area = read_area(request.GET, choices, notices)
     if area.village is not None:
@@ -84,7 +86,7 @@ def entry_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def acts_in_any(user, capability: str, villages) -> bool:
-    return any(acts_in(user, capability, village) for village in villages)
+    return any(has_village_role(user, capability, village) for village in villages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,21 +196,55 @@ def entry_photo(request: HtmxHttpRequest, pk: int, size: str) -> HttpResponse:
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     """Entries waiting for the user's review (their villages', not their own), oldest first."""
     require_capability(request.user, Capability.REVIEW_POINTS)
-    page = page_of(request, selectors.review_queue_for_user(user=request.user))
-    context = {"page": page, "reject_form": RejectForm()}
+    queue = selectors.review_queue_for_user(user=request.user)
+    # The filter menus list what waits in the whole queue (not only the filtered part), so a
+    # reviewer can move from one recorder or rule to the next without clearing the filter.
+    choices = selectors.review_queue_choices(queue)
+    notices: list[str] = []
+    number = request.GET.get("q", "").strip()[:40]
+    if number:
+        queue = queue.filter(household__number=number)
+    rule = _chosen(request, "rule", {str(r["rule_id"]) for r in choices["rules"]}, notices,
+                   _("No entry of that rule waits for your review; showing every rule."))  # fmt: skip
+    if rule:
+        queue = queue.filter(rule_id=rule)
+    recorder = _chosen(
+        request, "recorder", {str(r["recorded_by_id"]) for r in choices["recorders"]}, notices,
+        _("No entry recorded by that person waits for your review; showing everyone's."),
+    )  # fmt: skip
+    if recorder:
+        queue = queue.filter(recorded_by_id=recorder)
+    page = page_of(request, queue)
+    context = {
+        "page": page,
+        "reject_form": RejectForm(),
+        "choices": choices,
+        "query": number,
+        "rule": rule,
+        "recorder": recorder,
+        "filtered": bool(number or rule or recorder),
+        "filter_notices": notices,
+        # Approving or rejecting without JavaScript comes back to the same filtered page.
+        "back": request.get_full_path(),
+    }
     template = "points/review_queue.html"
     if request.htmx and request.htmx.target == "review-results":
         template += "#results"
     return render(request, template, context)
 
 
+def _chosen(request, name: str, allowed: set[str], notices: list[str], notice: str) -> str:
+    """A filter's value from the query string when it names one of `allowed`; else "" and,
+    if something was asked for, a notice saying the filter was left out."""
+    value = request.GET.get(name, "").strip()
+    if value and value not in allowed:
+        notices.append(notice)
+        return ""
+    return value
+
+
 def _back(request, entry: Entry):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("entry-detail", pk=entry.pk)
+    return redirect(safe_next(request) or reverse("entry-detail", args=[entry.pk]))
 
 
 def _review_answer(request, entry: Entry, *, error: str = "", reject_form=None):
@@ -218,7 +254,12 @@ def _review_answer(request, entry: Entry, *, error: str = "", reject_form=None):
         return render(
             request,
             "points/review_queue.html#item",
-            {"entry": entry, "error": error, "reject_form": reject_form or RejectForm()},
+            {
+                "entry": entry,
+                "error": error,
+                "reject_form": reject_form or RejectForm(),
+                "back": safe_next(request) or reverse("review-queue"),
+            },
         )
     if error:
         messages.error(request, error)
@@ -277,7 +318,9 @@ def entry_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def entry_reverse(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Propose a correction: a reversal entry citing the original, reviewed like any other."""
     entry = selectors.entry_get_for_user(user=request.user, pk=pk)
-    if not acts_in(request.user, Capability.RECORD_POINTS, entry.household.microgrid.grid.village):
+    if not has_village_role(
+        request.user, Capability.RECORD_POINTS, entry.household.microgrid.grid.village
+    ):
         raise PermissionDenied
     form = ReverseForm(request.POST or None, initial={"idempotency_key": new_key()})
     if request.method == "POST" and form.is_valid():

@@ -19,6 +19,9 @@ from .. import selectors
 from ..services import parse_half
 
 BOARD_RANKING_ROWS = 50
+# Seconds a kiosk page stays untouched before the screen goes back to its idle notice board;
+# here, below the kiosk's module, because the board opened from the kiosk counts them too.
+KIOSK_IDLE_SECONDS = 60
 
 
 def public_name(name: str) -> str:
@@ -76,11 +79,25 @@ def board_context(*, village: Village, ranking_limit: int | None) -> dict:
 @require_GET
 def noticeboard(request: HttpRequest, village_id: int) -> HttpResponse:
     """The village's notice board: the latest monthly ranking (top 50, or all with ?all=1)
-    and honour list."""
+    and honour list.
+
+    Opened from the kiosk's idle screen (?kiosk=1) it is a kiosk page: the kiosk's frame and
+    type size, a big way back to the idle screen, back there on its own after the kiosk's
+    idle time, and no link a resident could follow out of the kiosk (the site's header, the
+    print button, the honour poster). Without it, the public page printable on A4."""
     village = get_object_or_404(Village.objects.select_related("town"), pk=village_id)
     show_all = request.GET.get("all") == "1"
     context = board_context(village=village, ranking_limit=None if show_all else BOARD_RANKING_ROWS)
-    return render(request, "points/noticeboard/board.html", context | {"show_all": show_all})
+    context["show_all"] = show_all
+    if request.GET.get("kiosk") == "1":
+        return render(
+            request,
+            "points/kiosk/board.html",
+            # The board's parts are the public page's Django templates, given their context.
+            context | {"board": context, "idle_seconds": KIOSK_IDLE_SECONDS},
+            using="jinja2",
+        )
+    return render(request, "points/noticeboard/board.html", context)
 
 
 @require_GET

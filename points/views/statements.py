@@ -13,7 +13,7 @@ from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors
-from ..services._common import acts_in
+from ..services._common import has_village_role
 from ._common import parse_period, period_choices
 
 
@@ -61,9 +61,9 @@ def household_points(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = _statement_context(request, pk)
     village = context["village"]
     context |= {
-        "can_manage": acts_in(request.user, Capability.MANAGE_PASSBOOKS, village),
-        "can_record": acts_in(request.user, Capability.RECORD_POINTS, village),
-        "can_see_receipts": acts_in(request.user, Capability.RUN_STORE, village),
+        "can_manage": has_village_role(request.user, Capability.MANAGE_PASSBOOKS, village),
+        "can_record": has_village_role(request.user, Capability.RECORD_POINTS, village),
+        "can_see_receipts": has_village_role(request.user, Capability.RUN_STORE, village),
         "locked": bool(
             context["account"]
             and context["account"].locked_until

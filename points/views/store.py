@@ -22,15 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from huaisi.access import require_capability
+from huaisi.periods import month_start, parse_month, previous_month
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors, services
 from ..forms import GoodForm, RefundForm, StockReceiptForm, StoreOpenForm, apply_errors
 from ..models import Store
-from ..services._common import acts_in, month_start, previous_month
+from ..services._common import has_village_role
 from ..services.store import MAX_QUANTITY
-from ._common import new_key, page_of, parse_month, villages_for_user
+from ._common import new_key, page_of, villages_for_user
 
 # --- Stores and goods ------------------------------------------------------------------------
 
@@ -52,12 +53,14 @@ def store_list(request: HtmxHttpRequest) -> HttpResponse:
     openable = [
         village
         for village in _openable_villages(request.user)
-        if acts_in(request.user, Capability.RUN_STORE, village)
+        if has_village_role(request.user, Capability.RUN_STORE, village)
     ]
     context = {
         "stores": stores,
         "openable": openable,
-        "runs": {s.pk for s in stores if acts_in(request.user, Capability.RUN_STORE, s.village)},
+        "runs": {
+            s.pk for s in stores if has_village_role(request.user, Capability.RUN_STORE, s.village)
+        },
     }
     return render(request, "points/store_list.html", context)
 
@@ -91,7 +94,7 @@ def store_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "store": store,
         "goods": list(selectors.goods_of_store(store=store)),
-        "can_run": acts_in(request.user, Capability.RUN_STORE, store.village),
+        "can_run": has_village_role(request.user, Capability.RUN_STORE, store.village),
     }
     return render(request, "points/store_detail.html", context)
 
@@ -349,7 +352,7 @@ def redemption_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "refund": refund,
         "can_refund": not redemption.is_refund
         and refund is None
-        and acts_in(request.user, Capability.RUN_STORE, redemption.store.village),
+        and has_village_role(request.user, Capability.RUN_STORE, redemption.store.village),
     }
     return render(request, "points/redemption_detail.html", context)
 
@@ -390,7 +393,7 @@ def store_report(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The month's report, printable: per good what went out, the points spent, what came
     in, and the stock now."""
     store = selectors.store_get_for_user(user=request.user, pk=pk)
-    month = parse_month(request.GET.get("month"), default=previous_month())
+    month = parse_month(request.GET.get("month")) or previous_month()
     rows = list(selectors.store_month_report(store=store, month=month))
     this_month = month_start(timezone.localdate())
     months = []

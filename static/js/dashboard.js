@@ -10,14 +10,15 @@
 
   var PALETTE = ["#4aa3ff", "#4fd18b", "#ffb547", "#ff6b5e", "#b18cff", "#3dd6d0", "#f27bc4", "#c8d65a"];
   var TEXT = "#c9d7ea";
-  var LEVELS = [
-    { max: 0, colour: "#1c7c54" },
-    { max: 2, colour: "#d9b43b" },
-    { max: 5, colour: "#e57a2e" },
-    { max: Infinity, colour: "#d6342c" },
-  ];
+  // The map's classes come with the figures (#map-counts data-classes): quantiles of the
+  // area's own open orders per grid, computed on the server (dashboard/classes.py).
+  var classes = [];
   var map = null;
   var layers = {};
+  // 未诉先办: the area's current hotspots (#map-counts data-hotspots), drawn over the grids in
+  // magenta, a colour none of the grid classes uses; the legend's checkbox shows or hides them.
+  var HOTSPOT = "#ff3df2";
+  var hotspots = null;
 
   function readJson(el, name) {
     try {
@@ -105,21 +106,72 @@
   }
 
   function colourFor(count) {
-    for (var i = 0; i < LEVELS.length; i++) {
-      if (count <= LEVELS[i].max) return LEVELS[i].colour;
+    for (var i = 0; i < classes.length; i++) {
+      if (count <= classes[i].high) return classes[i].colour;
     }
-    return LEVELS[LEVELS.length - 1].colour;
+    return classes.length ? classes[classes.length - 1].colour : "#ffe9a8";
+  }
+
+  function redrawLegend() {
+    var legend = document.getElementById("map-legend");
+    if (!legend) return;
+    legend.textContent = "";
+    classes.forEach(function (c, i) {
+      var item = document.createElement("li");
+      item.dataset.class = String(i);
+      var swatch = document.createElement("span");
+      swatch.className = "swatch shade-" + c.shade;
+      var range = document.createElement("span");
+      range.className = "range";
+      range.textContent = c.label;
+      item.appendChild(swatch);
+      item.appendChild(range);
+      legend.appendChild(item);
+    });
   }
 
   function recolour() {
     var holder = document.getElementById("map-counts");
     var counts = holder ? readJson(holder, "data-counts") || {} : {};
+    classes = holder ? readJson(holder, "data-classes") || [] : [];
+    redrawLegend();
     var label = document.getElementById("dash-map").dataset.openLabel;
     Object.keys(layers).forEach(function (id) {
       var count = counts[id] || 0;
-      layers[id].layer.setStyle({ fillColor: colourFor(count) });
+      var colour = colourFor(count);
+      layers[id].layer.setStyle({ fillColor: colour });
+      layers[id].layer.eachLayer(function (shape) {
+        if (shape.getElement && shape.getElement()) shape.getElement().dataset.fill = colour;
+      });
       layers[id].layer.setTooltipContent(layers[id].name + " · " + count + " " + label);
+      layers[id].count = count;
     });
+  }
+
+  function drawHotspots() {
+    var holder = document.getElementById("map-counts");
+    var rows = holder ? readJson(holder, "data-hotspots") || [] : [];
+    var label = document.getElementById("dash-map").dataset.reportsLabel;
+    hotspots.clearLayers();
+    rows.forEach(function (h) {
+      var marker = window.L.circleMarker([h.lat, h.lng], {
+        radius: 6 + Math.min(h.count, 12),
+        color: "#ffffff",
+        weight: 2,
+        fillColor: HOTSPOT,
+        fillOpacity: 0.85,
+        className: "hotspot-marker",
+      });
+      marker.bindTooltip(h.label + " · " + h.count + " " + label);
+      if (h.url) {
+        marker.on("click", function () { window.location.assign(h.url); });
+      }
+      marker.addTo(hotspots);
+      var el = marker.getElement && marker.getElement();
+      if (el) el.dataset.hotspot = String(h.id);
+    });
+    var count = document.getElementById("hotspots-count");
+    if (count) count.textContent = String(rows.length);
   }
 
   function drawMap() {
@@ -130,7 +182,7 @@
     var group = window.L.featureGroup().addTo(map);
     grids.forEach(function (grid) {
       var layer = window.L.geoJSON(grid.boundary, {
-        style: { color: "#9fc6ff", weight: 1, fillOpacity: 0.75, fillColor: LEVELS[0].colour },
+        style: { color: "#9fc6ff", weight: 1, fillOpacity: 0.75, fillColor: "#ffe9a8" },
       });
       layer.bindTooltip(grid.name, { sticky: true });
       layer.on("click", function () { window.location.assign(grid.url); });
@@ -143,6 +195,16 @@
       map.setView([32.478, 119.3775], 12);
     }
     recolour();
+    hotspots = window.L.featureGroup();
+    var toggle = document.getElementById("hotspots-toggle");
+    if (!toggle || toggle.checked) hotspots.addTo(map);
+    drawHotspots();
+    if (toggle) {
+      toggle.addEventListener("change", function () {
+        if (toggle.checked) hotspots.addTo(map);
+        else map.removeLayer(hotspots);
+      });
+    }
     window.addEventListener("resize", function () {
       map.invalidateSize();
       document.querySelectorAll("[data-chart]").forEach(function (chartEl) {
@@ -165,6 +227,7 @@
       if (live && event.detail.target && event.detail.target.id === "dash-live") {
         drawCharts(live);
         recolour();
+        if (hotspots) drawHotspots();
       }
     });
   }

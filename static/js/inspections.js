@@ -568,9 +568,30 @@
   });
   setInterval(sendAll, 60000);
 
+  // Opened from a household's page (走访, ?household=<id>): that household is ticked and its
+  // grid chosen, in the draft being filled (a draft already started keeps its place and
+  // findings; households of another grid are unticked, as when the grid is changed by hand).
+  function preselectHousehold() {
+    var wanted = new URLSearchParams(window.location.search).get("household");
+    if (!wanted || !form) return false;
+    var box = form.querySelector('input[name="households"][value="' + CSS.escape(wanted) + '"]');
+    if (!box) return false;
+    var grid = box.closest("li").dataset.grid;
+    if (draft.grid !== grid) {
+      draft.grid = grid;
+      draft.households = [];
+    }
+    if (draft.households.indexOf(wanted) === -1) draft.households.push(wanted);
+    var details = form.querySelector("details.households");
+    if (details) details.open = true;
+    return true;
+  }
+
   store("drafts", "readonly", function (s) { return s.get(DRAFT_KEY); }).then(function (saved) {
     draft = saved || emptyDraft();
+    var preselected = preselectHousehold();
     renderForm();
+    if (preselected) saveDraft();
     app.dataset.ready = "true";
     return renderOutbox();
   }).then(sendAll);

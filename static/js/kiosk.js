@@ -7,6 +7,10 @@
 //   data-kiosk-mode="idle"       the notice board with the log-in: a half-typed log-in is
 //       cleared after the same idle time, and the board reloads every ten minutes so a newly
 //       published ranking appears.
+//   data-kiosk-mode="board"      the whole notice board opened from the idle screen: back to
+//       data-kiosk-home after the same idle time.
+// A screen paused after too many wrong PINs (data-kiosk-wait="seconds" on the log-in form's
+// message) counts the pause down and keeps the "Sign in" button off until it is over.
 // The on-screen keypad types into the log-in field that last had focus (the PIN by default).
 (() => {
   "use strict";
@@ -44,6 +48,30 @@
   };
   showKeypads();
   document.addEventListener("htmx:afterSwap", showKeypads);
+
+  // --- A guessing screen's pause --------------------------------------------------------------
+  const startWaits = () => {
+    document.querySelectorAll("[data-kiosk-wait]:not([data-kiosk-counting])").forEach((message) => {
+      message.dataset.kioskCounting = "";
+      const end = Date.now() + Number(message.dataset.kioskWait) * 1000;
+      const number = message.querySelector("[data-kiosk-wait-seconds]");
+      const form = message.closest("form");
+      const submit = form && form.querySelector("button[type=submit]");
+      if (submit) submit.disabled = true;
+      const timer = window.setInterval(() => {
+        const left = Math.ceil((end - Date.now()) / 1000);
+        if (left > 0) {
+          if (number) number.textContent = String(left);
+          return;
+        }
+        window.clearInterval(timer);
+        message.hidden = true;
+        if (submit) submit.disabled = false;
+      }, 250);
+    });
+  };
+  startWaits();
+  document.addEventListener("htmx:afterSwap", startWaits);
 
   // --- Idle ----------------------------------------------------------------------------------
   const doneForm = document.getElementById("kiosk-done-form");
@@ -84,7 +112,7 @@
   document.addEventListener("scroll", activity, { passive: true, capture: true });
 
   const loginDirty = () => Array.from(document.querySelectorAll("#kiosk-login-form input[type=password]"))
-    .some((input) => input.value !== "") || document.querySelector("#kiosk-login-form .error, .kiosk-notice");
+    .some((input) => input.value !== "") || document.querySelector("#kiosk-login-form .error, .kiosk-notice, .kiosk-wait");
 
   const tick = () => {
     const quiet = Date.now() - lastActivity;
@@ -96,7 +124,9 @@
       }
     } else if (mode === "idle") {
       if ((quiet >= idleMs && loginDirty()) || quiet >= BOARD_RELOAD_MS) leave();
+    } else if (mode === "board") {
+      if (quiet >= idleMs) leave();
     }
   };
-  if (mode === "household" || mode === "idle") window.setInterval(tick, 500);
+  if (mode === "household" || mode === "idle" || mode === "board") window.setInterval(tick, 500);
 })();

@@ -1,5 +1,6 @@
 """The command centre's big screen at 1920x1080 on the demo town, and a grid leader's phone."""
 
+import datetime
 import io
 import re
 
@@ -7,9 +8,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from dashboard.services import town_report_publish
 from grids.models import Town
+from hotspots.models import Hotspot
+from hotspots.services import analyse_town, hotspot_order
+from tickets.models import Source, State, WorkOrder
 from tickets.selectors import board_counts
 
 pytestmark = pytest.mark.browser
@@ -46,15 +52,52 @@ def big_screen(browser):
     assert not problems, problems
 
 
+def _a_hotspot_in(town) -> tuple[int, Hotspot]:
+    """Three reports of a demo order's kind at the centre of its grid make a hotspot there; the
+    hourly 未诉先办 job finds it (and any others in the demo). Returns how many placed hotspots
+    the town has, and the new one."""
+    spot = WorkOrder.objects.filter(town=town, grid__centre_lat__isnull=False).first()
+    for i in range(3):
+        WorkOrder.objects.create(
+            town=town,
+            number=f"HS{990_000_000_001 + i}",
+            source=Source.HOTLINE,
+            category=spot.category,
+            title=spot.title,
+            description=spot.description,
+            village=spot.village,
+            address="西桥路口",
+            lat=spot.grid.centre_lat,
+            lng=spot.grid.centre_lng,
+            state=State.NEW,
+            created_at=timezone.now() - datetime.timedelta(minutes=i),
+        )
+    analyse_town(town=town)
+    placed = Hotspot.objects.filter(town=town, active=True, lat__isnull=False)
+    new = placed.filter(category=spot.category, village=spot.village).order_by("-last_at").first()
+    assert new is not None and new.count >= 3
+    return placed.count(), new
+
+
 def test_the_town_screen_draws_the_map_and_charts_with_the_boards_numbers(
     big_screen, url, login, demo_town, screenshot
 ):
     page = big_screen
+    placed, _ = _a_hotspot_in(demo_town)
     login(page, get_user_model().objects.get(username="command"), password=DEMO_PASSWORD)
     page.goto(url("/dashboard/"))
     expect(page.locator("h1")).to_contain_text(demo_town.name)
     # 33 grids drawn from their boundaries, every chart drawn on a canvas.
-    expect(page.locator("#dash-map path.leaflet-interactive")).to_have_count(33)
+    grids = page.locator("#dash-map path.leaflet-interactive:not(.hotspot-marker)")
+    expect(grids).to_have_count(33)
+    # The hotspots layer over them, which the legend's checkbox hides and shows again.
+    markers = page.locator("#dash-map path.hotspot-marker")
+    expect(markers).to_have_count(placed)
+    expect(page.locator("#hotspots-count")).to_have_text(str(placed))
+    page.locator("#hotspots-toggle").uncheck()
+    expect(markers).to_have_count(0)
+    page.locator("#hotspots-toggle").check()
+    expect(markers).to_have_count(placed)
     charts = page.locator("[data-chart]")
     expect(charts.first.locator("canvas")).to_have_count(1)
     for i in range(charts.count()):
@@ -81,7 +124,8 @@ def test_the_town_screen_draws_the_map_and_charts_with_the_boards_numbers(
             " {source: '#dash-live', target: '#dash-live', swap: 'outerHTML'})"
         )
     expect(page.locator('[data-kpi="orders-open"]')).to_have_count(1)
-    expect(page.locator("#dash-map path.leaflet-interactive")).to_have_count(33)
+    expect(grids).to_have_count(33)
+    expect(markers).to_have_count(placed)
     for i in range(charts.count()):
         expect(charts.nth(i).locator("canvas")).to_have_count(1)
 
@@ -99,3 +143,23 @@ def test_a_grid_leader_sees_their_grid_on_the_phone(phone_page, url, login, demo
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, width
     screenshot(page, "dashboard-grid")
+
+
+def test_the_monthly_report_shows_its_hotspots_section(page, url, login, demo_town, screenshot):
+    """未诉先办 in the month's report, read on a phone and at a desk: the hotspot at 西桥路口 with
+    its proactive order, no sideways scrolling."""
+    _, hotspot = _a_hotspot_in(demo_town)
+    command = get_user_model().objects.get(username="command")
+    proactive, _ = hotspot_order(actor=command, hotspot_id=hotspot.pk)
+    report, _ = town_report_publish(town_id=demo_town.pk, month=timezone.localdate().replace(day=1))
+    login(page, command, password=DEMO_PASSWORD)
+    page.goto(url(f"/dashboard/reports/{report.pk}/"))
+    section = page.locator('[data-report-section="hotspots"]')
+    expect(section.locator("h2")).to_contain_text("未诉先办")
+    row = section.locator(f'tr[data-hotspot="{hotspot.pk}"]')
+    expect(row).to_contain_text(proactive.number)
+    expect(row).to_contain_text("办理中")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], width
+    section.scroll_into_view_if_needed()
+    screenshot(page, "town-report-hotspots")

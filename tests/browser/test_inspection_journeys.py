@@ -9,9 +9,9 @@ from django.urls import NoReverseMatch, reverse
 from PIL import Image
 from playwright.sync_api import expect
 
-from grids.models import Inspection, InspectionPhoto
-from grids.tests.inspection_helpers import categories, households
 from huaisi.roles import RoleKind
+from patrols.models import Inspection, InspectionPhoto
+from patrols.tests.helpers import categories, households
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +134,7 @@ def test_a_reported_finding_reaches_the_dispatch_board(
 
 def test_inspection_pages_fit_phone_and_desktop(page, url, login, staff, area, screenshot):
     """The pages as a grid leader sees them, shot at both sizes; nothing scrolls sideways."""
-    from grids.tests.inspection_helpers import finding, jpeg, submit
+    from patrols.tests.helpers import finding, jpeg, submit
 
     from .test_phone_layout import OVERFLOW_REPORT
 

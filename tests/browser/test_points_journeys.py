@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 
 from households.models import Household
 from households.tests.factories import ResidentFactory
+from huaisi.periods import previous_half, previous_month
 from huaisi.roles import RoleKind
 from points import services
 from points.models import Entry, Rule
-from points.services._common import previous_half, previous_month
 
 from .test_phone_layout import OVERFLOW_REPORT
 

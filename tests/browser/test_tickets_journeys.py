@@ -17,9 +17,8 @@ from playwright.sync_api import expect
 
 from huaisi.roles import RoleKind
 from tickets.models import Callback, Category, Source, StandardItem, State, WorkOrder
-from tickets.services import order_create, order_exclude_from_assessment, unit_for
+from tickets.services import order_create, order_exclude_from_assessment, order_score, unit_for
 from tickets.services.clients import api_client_create
-from tickets.supervision import order_score
 from tickets.worktime import TZ
 
 pytestmark = pytest.mark.browser

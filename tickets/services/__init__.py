@@ -1,4 +1,5 @@
-"""Every write to work orders: one function per workflow action.
+"""Every write to work orders: one function per workflow action (and the board's saved views,
+`saved_views`).
 
 Each action
 - checks the actor's role for this order (the command centre of the order's town; a handler of
@@ -29,18 +30,17 @@ from .core import (  # noqa: F401 - the package's public names
     NotPermitted,
     UpstreamConflict,
     WrongState,
+    can_report_in_grid,
     compute_deadlines,
     deadline_rule_for,
     handles_unit,
     is_command_centre,
     is_supervisor,
     reply_deadlines,
-    reports_in_grid,
     unit_for,
     units_sync,
 )
 from .intake import (  # noqa: F401
-    normalise_phone,
     order_create,
     order_create_within,
     order_intake_check,
@@ -49,10 +49,30 @@ from .privacy import (  # noqa: F401
     may_reveal_caller_phone,
     order_caller_phone_reveal,
 )
+from .saved_views import (  # noqa: F401
+    ViewGone,
+    ViewNameTaken,
+    board_view_delete,
+    board_view_rename,
+    board_view_save,
+    board_view_share,
+)
+from .supervision import (  # noqa: F401
+    order_score,
+    supervision_publish_due,
+    supervision_report_publish,
+)
+from .sweep import (  # noqa: F401
+    SweepResult,
+    deadline_sweep,
+    overdue_flags_reference,
+    sweep_run,
+)
 from .workflow import (  # noqa: F401
     notifications_mark_read,
     order_accept,
     order_callback,
+    order_claim,
     order_close,
     order_co_opinion,
     order_dispatch,

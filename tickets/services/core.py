@@ -15,7 +15,6 @@ from huaisi.models import Role
 from huaisi.roles import CAPABILITIES, Capability, Level, RoleKind
 
 from .. import worktime
-from ..attachments import MAX_FILES, CheckedAttachment, attachment_check
 from ..models import (
     CLOCK_STATES,
     Attachment,
@@ -28,6 +27,7 @@ from ..models import (
     Urgency,
     WorkOrder,
 )
+from .attachments import MAX_FILES, CheckedAttachment, attachment_check
 
 # (working hours to accept, working days to reply) when no rule is set for the category.
 DEFAULT_RULES = {Urgency.NORMAL: (2, 5), Urgency.URGENT: (1, 2), Urgency.VERY_URGENT: (1, 1)}
@@ -107,7 +107,7 @@ def handles_unit(user, unit: Unit | None) -> bool:
     return False
 
 
-def reports_in_grid(user, grid_id: int | None) -> bool:
+def can_report_in_grid(user, grid_id: int | None) -> bool:
     """Grid staff of this grid: its grid leader, or a micro-grid worker inside it."""
     if grid_id is None or not _active(user):
         return False
@@ -201,10 +201,8 @@ def _check_files(files: Sequence) -> list[CheckedAttachment]:
         try:
             checked.append(attachment_check(upload))
         except ValidationError as exc:
-            name = getattr(upload, "name", "") or "?"
-            raise ValidationError(
-                {"files": f"{name}: {' '.join(exc.messages)}"}, code=exc.code
-            ) from None
+            # attachment_check's messages name the file the user chose.
+            raise ValidationError({"files": " ".join(exc.messages)}, code=exc.code) from None
     return checked
 
 

@@ -1,7 +1,6 @@
 """Receiving orders: staff intake, grid reports and the city platform's idempotent intake."""
 
 import datetime
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Grid, Town, Village
+from huaisi.phones import normalise_phone
 
 from ..models import (
     Action,
@@ -29,19 +29,11 @@ from .core import (
     _event,
     _require,
     _table,
+    can_report_in_grid,
     is_command_centre,
-    reports_in_grid,
 )
 
 # --- Intake ------------------------------------------------------------------------------
-
-
-def normalise_phone(value: str) -> str:
-    """Digits and dashes: full-width digits, spaces and a +86 prefix are tidied away."""
-    phone = unicodedata.normalize("NFKC", value or "").strip().replace(" ", "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    return phone
 
 
 def order_intake_check(*, town: Town, data: dict) -> dict:
@@ -156,7 +148,7 @@ def _order_create(
     if actor is not None:
         _require(
             is_command_centre(actor, town.pk)
-            or (source == Source.GRID and grid is not None and reports_in_grid(actor, grid.pk)),
+            or (source == Source.GRID and grid is not None and can_report_in_grid(actor, grid.pk)),
             _("Only the command centre, or grid staff in their own grid, may record orders."),
         )
     cleaned = order_intake_check(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import worktime
 from ..models import (
+    CLOCK_STATES,
     CO_OPINION_STATES,
     REPLY_CLOCK_STATES,
     Action,
@@ -42,11 +43,11 @@ from .core import (
     _require_state,
     _required_text,
     _transition,
+    can_report_in_grid,
     compute_deadlines,
     deadline_rule_for,
     handles_unit,
     reply_deadlines,
-    reports_in_grid,
 )
 
 # --- Dispatch ----------------------------------------------------------------------------
@@ -81,6 +82,7 @@ def _dispatch(
     changed = WorkOrder.objects.filter(pk=order.pk, state=order.state).update(
         state=State.DISPATCHED,
         lead_unit=lead_unit,
+        handler=None,
         dispatched_at=at,
         accepted_at=None,
         updated_at=at,
@@ -225,6 +227,51 @@ def order_accept(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
 
 
 @transaction.atomic(durable=True)
+def order_claim(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+    """个人签收: a handler of the lead unit names themself the one who handles the order.
+
+    Compare-and-set on "nobody has it yet" (with the lead unit and an open unit state): of two
+    handlers taking the same order at once, one has it and the other is told who does."""
+    _require_lead_handler(actor, order)
+    _require_state(order, CLOCK_STATES)
+    now = timezone.now()
+    changed = WorkOrder.objects.filter(
+        pk=order.pk,
+        handler__isnull=True,
+        lead_unit_id=order.lead_unit_id,
+        state__in=CLOCK_STATES,
+    ).update(handler=actor, updated_at=now)
+    if changed != 1:
+        holder = (
+            WorkOrder.objects.filter(pk=order.pk, lead_unit_id=order.lead_unit_id)
+            .select_related("handler")
+            .first()
+        )
+        if holder is None or holder.handler is None:
+            raise _lost_race(order)
+        if holder.handler_id == actor.pk:
+            raise WrongState(
+                _("You handle %(number)s already.") % {"number": order.number}, code="claimed"
+            )
+        raise WrongState(
+            _("%(number)s is handled by %(name)s already: nothing was changed.")
+            % {"number": order.number, "name": holder.handler.get_full_name() or holder.handler},
+            code="claimed",
+        )
+    _event(
+        order=order,
+        action=Action.CLAIM,
+        actor=actor,
+        at=now,
+        from_state=order.state,
+        to_state=order.state,
+        note=(note or "").strip(),
+        unit=order.lead_unit,
+    )
+    return _fresh(order)
+
+
+@transaction.atomic(durable=True)
 def order_start(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
     order = _fresh(order)
     _require_lead_handler(actor, order)
@@ -256,6 +303,7 @@ def order_return(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
         at=now,
         note=reason,
         return_count=F("return_count") + 1,
+        handler=None,
     )
     _notify_command_centre(order=order, kind=Notification.Kind.RETURNED, at=now)
     return order
@@ -550,7 +598,7 @@ def order_handled_on_spot(*, actor, order: WorkOrder, note: str, files: Sequence
     what was done (and photos). Such orders have no unit and do not enter unit scores."""
     order = _fresh(order)
     _require(
-        order.source == Source.GRID and reports_in_grid(actor, order.grid_id),
+        order.source == Source.GRID and can_report_in_grid(actor, order.grid_id),
         _("Only grid staff of the order's grid may close their own grid report on the spot."),
     )
     _require_state(order, (State.NEW,))

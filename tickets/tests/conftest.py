@@ -2,7 +2,6 @@
 units (both departments, village V1), and named staff."""
 
 import pytest
-from django.utils import translation
 
 from huaisi.roles import RoleKind
 from tickets.models import Category, DeadlineRule, Source, StandardItem, Urgency
@@ -69,11 +68,3 @@ def hotline(area, role_users, other_role_users):
 
     h.new_order = new_order
     return h
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Service messages are asserted in their English source text; pages set their own
-    language per request (the Chinese catalogue is checked by tests/test_i18n.py)."""
-    with translation.override("en"):
-        yield

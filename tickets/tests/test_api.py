@@ -124,7 +124,7 @@ def test_a_village_by_name_and_a_deadline_without_offset_in_the_towns_time(clien
     assert order.upstream_deadline.isoformat() == "2026-12-01T09:30:00+00:00"
 
 
-def test_every_bad_field_is_listed_and_nothing_is_received(client, hotline, token):
+def test_every_malformed_field_is_listed_and_nothing_is_received(client, hotline, token):
     response = post(
         client,
         {
@@ -143,19 +143,30 @@ def test_every_bad_field_is_listed_and_nothing_is_received(client, hotline, toke
     )
     assert response.status_code == 400
     errors = response.json()["errors"]
+    # The category and village are well-formed; what the town has is looked at next (422).
     assert set(errors) == {
-        "source", "upstream_number", "category", "title", "description", "urgency",
-        "caller_phone", "lat", "upstream_deadline", "village",
+        "source", "upstream_number", "title", "description", "urgency", "caller_phone", "lat",
+        "upstream_deadline",
     }  # fmt: skip
     assert all(
         isinstance(m, list) and m and all(isinstance(x, str) for x in m) for m in errors.values()
     )
     assert errors["source"] == ["Must be one of: hotline, mayor."]
+    assert errors["title"] == ["Must be a string."]
+    assert "2000–2099" in errors["upstream_deadline"][0]
+    assert not WorkOrder.objects.exists()
+
+
+def test_what_the_town_does_not_have_is_listed_with_422(client, hotline, token):
+    response = post(client, body(hotline, category=999999, village="nowhere", lng=None), token)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"category", "village", "lng"}
     assert "services.json" in errors["category"][0]
     assert not WorkOrder.objects.exists()
 
 
-def test_fields_only_the_service_checks_are_listed_too(client, hotline, token):
+def test_a_title_too_long_and_a_phone_in_words_are_both_listed(client, hotline, token):
     response = post(client, body(hotline, title="长" * 121, caller_phone="call me"), token)
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"title", "caller_phone"}
@@ -171,7 +182,7 @@ def test_a_category_of_another_town_is_unknown(client, hotline, token):
     other = Town.objects.create(code="T9", name="别镇")
     foreign = type(hotline.env).objects.create(town=other, name="环境保护")
     response = post(client, body(hotline, category=foreign.pk), token)
-    assert response.status_code == 400 and set(response.json()["errors"]) == {"category"}
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"category"}
 
 
 @pytest.mark.parametrize(
@@ -203,8 +214,11 @@ def test_a_body_over_one_megabyte_is_refused_unread(client, hotline, token):
 
 def test_only_post_receives_and_only_get_reads(client, hotline, token):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    assert client.get(URL, **auth).status_code == 405
-    assert client.post(f"{URL}/HS202601010001", **auth).status_code == 405
+    for response in (client.get(URL, **auth), client.post(f"{URL}/HS202601010001", **auth)):
+        assert response.status_code == 405
+        assert response.headers["Content-Type"] == "application/json"
+        assert "Method not allowed" in response.json()["errors"]["__all__"][0]
+    assert client.get(URL).headers["Allow"] == "POST"
 
 
 # --- Idempotency ---------------------------------------------------------------------------

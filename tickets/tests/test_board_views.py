@@ -44,7 +44,9 @@ def test_board_shows_counts_new_orders_and_dispatch_forms(client, hotline):
     client.force_login(h.command)
     body = text(client.get(reverse("order-board")))
     assert "新来的工单" in body and "已派的工单" not in body  # the default view: to dispatch
-    assert reverse("order-dispatch", args=[new.pk]) in body
+    # The row is marked for dispatch; its form is the page's one shared form (board.js).
+    assert f'data-pk="{new.pk}" data-dispatch>' in body
+    assert reverse("order-dispatch", args=[0]) in body
     assert "<strong>1</strong> new" in body and "<strong>2</strong> open" in body
     assert 'hx-trigger="every 30s"' in body
     # By unit: D2 holds one open order.

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from huaisi.periods import previous_month
 from tickets import services as s
 from tickets.models import SupervisionReport, SupervisionScore, WorkOrder
-from tickets.supervision import previous_month, supervision_report_publish
+from tickets.services import supervision_report_publish
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from huaisi.roles import RoleKind
 from tickets import services as s
 from tickets.models import Action, NoticeKind, Notification, State, UrgingNotice, WorkOrder
-from tickets.sweep import deadline_sweep, overdue_flags_reference
+from tickets.services.sweep import deadline_sweep, overdue_flags_reference
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -32,7 +32,12 @@ def test_overdue_acceptance_is_urged_once_then_supervised_once(hotline):
     order = dispatched(
         h, accept_due=now - HOUR, accept_warn_at=now - 2 * HOUR, accept_escalate_at=now + HOUR
     )
-    calm = dispatched(h, unit=h.d2)
+    # Its deadline is set, not computed from the wall clock: dispatched at 09:30 on a working
+    # day, a computed one (two working hours) was itself overdue by the third sweep.
+    calm = dispatched(
+        h, unit=h.d2, accept_due=now + 24 * HOUR, accept_warn_at=now + 20 * HOUR,
+        accept_escalate_at=now + 48 * HOUR,
+    )  # fmt: skip
 
     result = deadline_sweep(now=now)
     order.refresh_from_db()

@@ -1,5 +1,6 @@
-"""Deadlines in working time: China's holidays and make-up working days (chinese_calendar),
-office hours 08:30–12:00 and 13:30–17:30 Asia/Shanghai."""
+"""Deadlines in working time: China's holidays and make-up working days (the holiday calendar,
+filled from chinese_calendar after migrate), office hours 08:30–12:00 and 13:30–17:30
+Asia/Shanghai."""
 
 import datetime
 import logging
@@ -8,8 +9,11 @@ import pytest
 
 from tickets import worktime
 from tickets.services import compute_deadlines
+from workcalendar import selectors as calendar_selectors
 
 TZ = worktime.TZ
+# The working days come from the holiday calendar's table.
+pytestmark = pytest.mark.django_db
 
 
 def at(text: str) -> datetime.datetime:
@@ -100,9 +104,8 @@ def test_earlier_upstream_deadline_wins():
 
 
 def test_years_without_calendar_data_fall_back_to_weekdays_with_one_warning(caplog):
-    worktime.is_working_day.cache_clear()
-    worktime._warned_years.discard(2031)
-    with caplog.at_level(logging.WARNING, logger="tickets.worktime"):
+    calendar_selectors.calendar_reset_for_tests()
+    with caplog.at_level(logging.WARNING, logger="workcalendar.selectors"):
         assert worktime.add_working_hours(at("2031-01-03 17:00"), 1) == at("2031-01-06 09:00")
         assert worktime.add_working_hours(at("2031-01-06 17:00"), 1) == at("2031-01-07 09:00")
     warnings = [r for r in caplog.records if "2031" in r.getMessage()]

@@ -32,6 +32,7 @@ from ..forms import (
     ReviewForm,
 )
 from ..models import (
+    CLOCK_STATES,
     CO_OPINION_STATES,
     REPLY_CLOCK_STATES,
     ExtensionRequest,
@@ -66,7 +67,7 @@ class Roles:
             command=services.is_command_centre(user, order.town_id),
             handler=services.handles_unit(user, order.lead_unit),
             co_handler=any(services.handles_unit(user, unit) for unit in co_units),
-            reporter=services.reports_in_grid(user, order.grid_id),
+            reporter=services.can_report_in_grid(user, order.grid_id),
             supervisor=services.is_supervisor(user, order.town_id),
             pending=pending,
         )
@@ -96,6 +97,13 @@ class Act:
 
 def _units(order: WorkOrder):
     return selectors.units_of_town(town=order.town)
+
+
+def _shown_units(order: WorkOrder) -> list[Unit]:
+    """The town's units, read once per request however many of the page's forms offer them."""
+    if not hasattr(order, "_town_units"):
+        order._town_units = list(_units(order))
+    return order._town_units
 
 
 def _dispatch(user, order, form) -> str:
@@ -132,6 +140,11 @@ def _meeting(user, order, form) -> str:
 def _accept(user, order, form) -> str:
     services.order_accept(actor=user, order=order, note=form.cleaned_data["note"])
     return _("%(number)s was accepted.") % {"number": order.number}
+
+
+def _claim(user, order, form) -> str:
+    services.order_claim(actor=user, order=order, note=form.cleaned_data["note"])
+    return _("You handle %(number)s now.") % {"number": order.number}
 
 
 def _start(user, order, form) -> str:
@@ -231,11 +244,13 @@ def _plain(form_class):
 
 
 def _dispatch_form(data, files, *, order, user, roles):
-    return DispatchForm(data, units=_units(order))
+    shown = _shown_units(order) if data is None else None
+    return DispatchForm(data, units=_units(order), shown_units=shown)
 
 
 def _meeting_form(data, files, *, order, user, roles):
-    return MeetingForm(data, units=_units(order))
+    shown = _shown_units(order) if data is None else None
+    return MeetingForm(data, units=_units(order), shown_units=shown)
 
 
 def _duplicate_form(data, files, *, order, user, roles):
@@ -257,6 +272,7 @@ HANDLE = Capability.HANDLE_TICKETS
 # In the order the page shows them: the step that moves the order on first.
 ACTS = [
     Act("accept", _("Accept"), HANDLE, lambda o, r: r.handler and o.state == State.DISPATCHED, _plain(NoteForm), _accept, primary=True),  # noqa: E501
+    Act("claim", _("Take it on"), HANDLE, lambda o, r: r.handler and o.state in CLOCK_STATES and o.handler_id is None, _plain(NoteForm), _claim),  # noqa: E501
     Act("start", _("Start handling"), HANDLE, lambda o, r: r.handler and o.state == State.ACCEPTED, _plain(NoteForm), _start, primary=True),  # noqa: E501
     Act("reply", _("Reply"), HANDLE, lambda o, r: r.handler and o.state in REPLY_CLOCK_STATES, _plain(ReplyForm), _reply, primary=True),  # noqa: E501
     Act("opinion", _("Send your unit's opinion"), HANDLE, lambda o, r: r.co_handler and not r.handler and o.state in CO_OPINION_STATES, _plain(CoOpinionForm), _co_opinion, primary=True),  # noqa: E501

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -11,8 +12,7 @@ from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
 from .. import selectors
-from ..badges import inbox_rows_html
-from ..models import OPEN_STATES, UNIT_DONE_STATES, State
+from ..models import CLOCK_STATES, OPEN_STATES, UNIT_DONE_STATES, State
 from ._common import PAGE_SIZE, Page, page_number, query_without
 
 # tab -> the states it lists
@@ -25,6 +25,14 @@ TABS = {
 }
 
 
+# Whose orders, among those the units lead (个人签收): the user's, nobody's yet, or all.
+WHO = (
+    ("all", gettext_lazy("Everyone's")),
+    ("mine", gettext_lazy("Mine")),
+    ("unassigned", gettext_lazy("Nobody's yet")),
+)
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -33,17 +41,26 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "open")
     if tab not in TABS:
         tab = "open"
+    who = request.GET.get("who", "all")
+    if who not in selectors.INBOX_WHO:
+        who = "all"
     units = list(selectors.handler_units(user=request.user).select_related("department", "village"))
     number = page_number(request.GET)
     orders = selectors.unit_inbox(
-        user=request.user, states=TABS[tab], units=units, upto=number * PAGE_SIZE + 1
+        user=request.user, states=TABS[tab], units=units, upto=number * PAGE_SIZE + 1, who=who
     )
     page = Page.of(orders, number)
     unit_ids = {u.pk for u in units}
     here = request.get_full_path()
     context = {
-        "rows_html": inbox_rows_html(request, page.rows, unit_ids=unit_ids, here=here),
+        "unit_ids": unit_ids,
+        "here": here,
         "tab": tab,
+        "who": who,
+        "claimable": CLOCK_STATES,
+        "whos": WHO,
+        "tab_query": query_without(request.GET, "page", "tab"),
+        "who_query": query_without(request.GET, "page", "who"),
         "page": page,
         "units": units,
         "unread": selectors.unread_notification_count(user=request.user),

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,13 +17,15 @@ from django.views.decorators.vary import vary_on_headers
 from grids.selectors import area_choices_for_user, grid_list_for_user, village_list_for_user
 from huaisi.access import require_capability, user_can
 from huaisi.list_filters import count_rows, read_area
+from huaisi.redirects import safe_next
 from huaisi.roles import Capability
 from huaisi.uploads import serve_private_file
 from huaisi.views import HtmxHttpRequest
 
-from .. import badges, selectors, services
+from .. import selectors, services
 from ..forms import GridReportForm, OrderCreateForm
 from ..models import (
+    CLOCK_STATES,
     Action,
     ExtensionRequest,
     NoticeKind,
@@ -33,7 +34,7 @@ from ..models import (
     State,
     WorkOrder,
 )
-from ._common import Page, page_number, query_without, town_for, unit_options
+from ._common import Page, page_number, query_without, town_for
 from .actions import ACTS, ACTS_BY_NAME, Roles
 
 SATISFACTION = dict(Satisfaction.choices)
@@ -87,6 +88,7 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
     pending = next((e for e in extensions if e.status == ExtensionRequest.Status.PENDING), None)
     co_units = list(order.co_units.all())
     roles = Roles.of(user, order, co_units=co_units, pending=pending)
+    fresh = selectors.never_dispatched(order)
     bound = bound or {}
     actions = []
     for act in ACTS:
@@ -108,8 +110,8 @@ def _detail_context(request, order: WorkOrder, bound: dict | None = None) -> dic
         "pending": pending,
         "co_units": co_units,
         "repeats": list(selectors.repeat_orders(user=user, order=order)),
-        "notices": list(selectors.notices_of_order(order=order)),
-        "meetings": list(selectors.meetings_of_order(order=order)),
+        "notices": [] if fresh else list(selectors.notices_of_order(order=order)),
+        "meetings": [] if fresh else list(selectors.meetings_of_order(order=order)),
         "actions": actions,
         "roles": roles,
         "can_reveal_phone": bool(order.caller_phone)
@@ -152,15 +154,6 @@ def order_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/order_detail.html", _detail_context(request, order))
 
 
-def _safe_next(request) -> str | None:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
 def _row_response(request, order: WorkOrder, *, message: str, ok: bool):
     """For the board's and the inbox's in-place buttons: the order's row, redrawn."""
     where = request.POST.get("_row")
@@ -170,16 +163,16 @@ def _row_response(request, order: WorkOrder, *, message: str, ok: bool):
         .get(pk=order.pk)
     )
     context = {"o": fresh, "row_message": message, "row_ok": ok}
-    context["here"] = _safe_next(request) or ""
+    context["here"] = safe_next(request) or ""
     if where == "board":
-        context["unit_options"] = unit_options(selectors.units_of_town(town=order.town))
-        template = "tickets/_board_row.html"
+        template = "tickets/board.html#row"
     else:
         context["unit_ids"] = set(
             selectors.handler_units(user=request.user).values_list("pk", flat=True)
         )
-        template = "tickets/_inbox_row.html"
-    return render(request, template, badges.row_context(context), using="jinja2")
+        context["claimable"] = CLOCK_STATES
+        template = "tickets/inbox.html#row"
+    return render(request, template, context)
 
 
 @require_POST
@@ -192,7 +185,7 @@ def order_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
     in_row = request.htmx and request.POST.get("_row") in ("board", "inbox")
     roles = Roles.of(request.user, order, co_units=list(order.co_units.all()))
     form = act.make_form(request.POST, request.FILES, order=order, user=request.user, roles=roles)
-    back = _safe_next(request) or reverse("order-detail", args=[order.pk])
+    back = safe_next(request) or reverse("order-detail", args=[order.pk])
     if not form.is_valid():
         if in_row:
             # The row has no room for the form: its errors are said in the row's message.

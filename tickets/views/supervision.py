@@ -1,8 +1,6 @@
 """督查: the supervision team's scoring queue and scores, each unit's monthly figures, and the
 published monthly reports (frozen, printable)."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from huaisi.access import require_capability, user_can
+from huaisi.periods import month_start, next_month, parse_month, previous_month
 from huaisi.roles import Capability
 from huaisi.views import HtmxHttpRequest
 
-from .. import selectors, services, supervision
+from .. import selectors, services
 from ..forms import ScoreForm
 from ._common import Page, page_number, town_for
 
@@ -52,7 +51,7 @@ def order_score(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            supervision.order_score(
+            services.order_score(
                 actor=request.user, order=order, points=form.points, note=form.cleaned_data["note"]
             )
         except services.NotPermitted as exc:
@@ -72,17 +71,9 @@ def order_score(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _month_param(request) -> tuple:
-    today = timezone.localdate()
-    default = today.replace(day=1)
-    try:
-        month = supervision.parse_month(request.GET.get("month", ""))
-    except ValueError:
-        month = default
-    return month, supervision.previous_month(month), _next_month(month), month < default
-
-
-def _next_month(month):
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    default = month_start(timezone.localdate())
+    month = parse_month(request.GET.get("month")) or default
+    return month, previous_month(month), next_month(month), month < default
 
 
 @require_GET
@@ -93,7 +84,7 @@ def unit_figures(request: HtmxHttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_TICKETS)
     town = town_for(request.user, Capability.VIEW_TICKETS)
     month, previous, following, finished = _month_param(request)
-    rows = supervision.unit_month_rows(town=town, month=month)
+    rows = selectors.unit_month_rows(town=town, month=month)
     report = (
         selectors.supervision_reports_for_user(user=request.user)
         .filter(town=town, month=month)
@@ -140,14 +131,14 @@ def report_publish(request: HtmxHttpRequest) -> HttpResponse:
     """Publish a finished month's report now, rather than wait for the job on the 1st."""
     require_capability(request.user, Capability.SUPERVISE_TICKETS)
     town = town_for(request.user, Capability.SUPERVISE_TICKETS)
-    try:
-        month = supervision.parse_month(request.POST.get("month", ""))
-        report, created = supervision.supervision_report_publish(
-            town=town, month=month, actor=request.user
-        )
-    except ValueError:
+    month = parse_month(request.POST.get("month"))
+    if month is None:
         messages.error(request, _("Choose a month."))
         return redirect("unit-figures")
+    try:
+        report, created = services.supervision_report_publish(
+            town=town, month=month, actor=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"{reverse('unit-figures')}?month={month:%Y-%m}")

@@ -1,7 +1,7 @@
 """Every write of the volunteers app, one function per action (see each module's docstring
 for the invariants it keeps). Views, tasks and the demo import from here."""
 
-from ._common import acts_for_team, acts_in_village
+from ._common import has_role_in_village, has_team_role
 from .activities import (
     activity_confirm,
     activity_confirm_within,
@@ -19,7 +19,7 @@ from .projects import (
 )
 from .teams import (
     TEAM_FIELDS,
-    acts_for_town,
+    has_town_role,
     membership_add,
     membership_end,
     team_create,
@@ -32,9 +32,9 @@ __all__ = [
     "activity_confirm",
     "activity_confirm_within",
     "activity_log",
-    "acts_for_team",
-    "acts_for_town",
-    "acts_in_village",
+    "has_team_role",
+    "has_town_role",
+    "has_role_in_village",
     "certificate_issue",
     "confirmed_hours",
     "decision_record",

@@ -18,7 +18,7 @@ def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def acts_in_village(user, capability: str, village) -> bool:
+def has_role_in_village(user, capability: str, village) -> bool:
     """A role holding `capability` for `village`: a town role of its town, or a role in the
     village itself or in one of its grids or micro-grids (grid staff log patrols and wishes
     in their own village)."""
@@ -37,7 +37,7 @@ def acts_in_village(user, capability: str, village) -> bool:
     return False
 
 
-def acts_for_team(user, capability: str, team, *, village=None) -> bool:
+def has_team_role(user, capability: str, team, *, village=None) -> bool:
     """Whether `user` may use `capability` for `team` (in `village`, where the action takes
     place): the team's own leader, a town role of the team's town, or a village role of the
     team's village (or of `village`, for a town-wide team)."""
@@ -54,7 +54,7 @@ def acts_for_team(user, capability: str, team, *, village=None) -> bool:
             g.kind in allowed and g.level == Level.TOWN and g.ancestors[Level.TOWN] == team.town_id
             for g in grants_for(user)
         )
-    return acts_in_village(user, capability, where)
+    return has_role_in_village(user, capability, where)
 
 
 def require(allowed: bool) -> None:

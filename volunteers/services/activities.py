@@ -19,7 +19,7 @@ from points.models import VOLUNTEER_RULE_CODE
 from points.services import entry_propose
 
 from ..models import MAX_HOURS_A_DAY, Activity, Certificate, Participation, Volunteer
-from ._common import acts_for_team, check_photos, clean_key, require, save_photos
+from ._common import check_photos, clean_key, has_team_role, require, save_photos
 from .teams import memberships_on
 
 PUBLICITY_COUNTS = (
@@ -112,7 +112,7 @@ def activity_log(
     """Log an activity with its participants' hours (waiting for confirmation). All or
     nothing: any bad input leaves no row behind. A resend of the same form returns the
     activity already logged."""
-    require(acts_for_team(by, "log_activities", team, village=village))
+    require(has_team_role(by, "log_activities", team, village=village))
     key = clean_key(idempotency_key)
     existing = Activity.objects.filter(idempotency_key=key).first()
     if existing is not None:
@@ -223,7 +223,7 @@ def _activity_confirm(*, activity: Activity, by) -> Activity:
     participant who is a resident. The entry waits for the assessment group like any other;
     a household that cannot be scored is noted on the participation, not an error."""
     activity = Activity.objects.select_related("team__village", "team__town").get(pk=activity.pk)
-    require(acts_for_team(by, "confirm_hours", activity.team, village=activity.village))
+    require(has_team_role(by, "confirm_hours", activity.team, village=activity.village))
     now = timezone.now()
     changed = Activity.objects.filter(pk=activity.pk, status=Activity.Status.LOGGED).update(
         status=Activity.Status.CONFIRMED, confirmed_by=by, confirmed_at=now
@@ -290,7 +290,7 @@ def certificate_issue(
     a random verification code the public page checks. Issued by a leader of one of the
     volunteer's teams."""
     teams = [m.team for m in volunteer.memberships.select_related("team__village", "team__town")]
-    require(any(acts_for_team(by, "confirm_hours", t) for t in teams))
+    require(any(has_team_role(by, "confirm_hours", t) for t in teams))
     errors = {}
     if period_from is None:
         errors["period_from"] = _("Enter the first day of the period.")

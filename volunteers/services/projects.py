@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Decision, ProgressUpdate, Project
-from ._common import acts_in_village, check_photos, require, save_photos
+from ._common import check_photos, has_role_in_village, require, save_photos
 
 
 def _stale(project: Project) -> ValidationError:
@@ -25,7 +25,7 @@ def _stale(project: Project) -> ValidationError:
 
 def _check_manager(by, project_or_village) -> None:
     village = getattr(project_or_village, "village", project_or_village)
-    require(acts_in_village(by, "manage_projects", village))
+    require(has_role_in_village(by, "manage_projects", village))
 
 
 @transaction.atomic(durable=True)

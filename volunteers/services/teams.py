@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Resident
-from households.validation import validate_mobile
 from huaisi.access import grants_for
+from huaisi.phones import validate_mobile
 from huaisi.roles import CAPABILITIES, Level
 
 from ..models import Membership, Participation, ServiceType, Team, Volunteer
-from ._common import acts_for_team, require
+from ._common import has_team_role, require
 
 
 def _clean_phone(phone: str) -> str:
@@ -30,7 +30,7 @@ def _clean_phone(phone: str) -> str:
         raise ValidationError({"phone": exc.messages}) from None
 
 
-def acts_for_town(user, capability: str, town) -> bool:
+def has_town_role(user, capability: str, town) -> bool:
     """A town role of `town` holding `capability`."""
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -49,7 +49,7 @@ def team_create(
 ) -> Team:
     """A new team. Decision: the town sets up its teams (the 15 village teams and 槐小保);
     village clerks and team leaders then keep the members."""
-    require(acts_for_town(by, "manage_teams", town))
+    require(has_town_role(by, "manage_teams", town))
     name, leader_name = (name or "").strip(), (leader_name or "").strip()
     _check_team(
         town=town, name=name, leader_name=leader_name, service_type=service_type, village=village
@@ -103,7 +103,7 @@ def team_update(
     they are history, and an inactive team only stops taking new members, activities and
     claims. The audit trail (pghistory) records every change."""
     team = Team.objects.select_for_update().select_related("town").get(pk=team.pk)
-    require(acts_for_town(by, "manage_teams", team.town))
+    require(has_town_role(by, "manage_teams", team.town))
     name, leader_name = (name or "").strip(), (leader_name or "").strip()
     _check_team(
         town=team.town,
@@ -191,7 +191,7 @@ def membership_add(
 ) -> Membership:
     """Add someone to a team (a new person, or a volunteer rejoining): one open membership
     per person and team, and a rejoining starts after the last leaving."""
-    require(acts_for_team(by, "manage_teams", team))
+    require(has_team_role(by, "manage_teams", team))
     if not team.is_active:
         raise ValidationError(_("This team is no longer active."))
     if joined_on is None:
@@ -235,7 +235,7 @@ def membership_end(*, membership: Membership, by, left_on: datetime.date) -> Mem
     """Record a member's leaving (compare-and-set on the open membership). Hours logged for
     them in the team after that day would lose their footing, so such a date is refused."""
     team = membership.team
-    require(acts_for_team(by, "manage_teams", team))
+    require(has_team_role(by, "manage_teams", team))
     if left_on is None:
         raise ValidationError({"left_on": _("Enter the date of leaving.")})
     if left_on > timezone.localdate():

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from households.models import Resident
 
 from ..models import Wish
-from ._common import acts_for_team, acts_in_village, check_photos, require, save_photos
+from ._common import check_photos, has_role_in_village, has_team_role, require, save_photos
 
 
 @transaction.atomic(durable=True)
@@ -19,7 +19,7 @@ def wish_record(*, resident: Resident, by, title: str, details: str = "") -> Wis
     )
     microgrid = resident.household.microgrid
     village = microgrid.grid.village
-    require(acts_in_village(by, "manage_wishes", village))
+    require(has_role_in_village(by, "manage_wishes", village))
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Enter what the resident wishes for.")})
@@ -55,7 +55,7 @@ def _refuse_stale(wish: Wish, expected: str) -> None:
 @transaction.atomic(durable=True)
 def wish_claim(*, wish: Wish, team, by) -> Wish:
     """A team takes the wish on. A wish is claimed once: a second claim is refused."""
-    require(acts_for_team(by, "claim_wishes", team, village=wish.village))
+    require(has_team_role(by, "claim_wishes", team, village=wish.village))
     if not team.is_active:
         raise ValidationError(_("This team is no longer active."))
     if team.town_id != wish.village.town_id or (
@@ -82,7 +82,7 @@ def wish_fulfil(*, wish: Wish, by, fulfilment: str, photos) -> Wish:
     wish = Wish.objects.select_related("team__village", "team__town", "village").get(pk=wish.pk)
     if wish.team is None:
         _refuse_stale(wish, Wish.Status.CLAIMED)
-    require(acts_for_team(by, "claim_wishes", wish.team, village=wish.village))
+    require(has_team_role(by, "claim_wishes", wish.team, village=wish.village))
     fulfilment = (fulfilment or "").strip()
     if not fulfilment:
         raise ValidationError({"fulfilment": _("Describe how the wish was fulfilled.")})
@@ -100,7 +100,7 @@ def wish_fulfil(*, wish: Wish, by, fulfilment: str, photos) -> Wish:
 @transaction.atomic(durable=True)
 def wish_close(*, wish: Wish, by, feedback: str, satisfied: bool) -> Wish:
     """The resident's feedback, recorded by grid staff, closes the wish."""
-    require(acts_in_village(by, "manage_wishes", wish.village))
+    require(has_role_in_village(by, "manage_wishes", wish.village))
     feedback = (feedback or "").strip()
     if not feedback:
         raise ValidationError({"feedback": _("Enter what the resident said.")})

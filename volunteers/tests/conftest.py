@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 from households.models import Household, Resident
@@ -82,20 +81,3 @@ def photo_upload(name: str = "p.jpg") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (30, 120, 200)).save(buffer, format="JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English, whatever the Chinese catalogue holds."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Service messages are asserted in their English source text; pages set their own
-    language per request (the Chinese catalogue is checked by tests/test_i18n.py)."""
-    with translation.override("en"):
-        yield

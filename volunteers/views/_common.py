@@ -8,7 +8,7 @@ from grids.models import Grid, Town, Village
 from huaisi.access import grants_for, visible_to
 from huaisi.roles import Capability, Level
 
-from ..services import acts_in_village
+from ..services import has_role_in_village
 
 
 def villages_seen(user):
@@ -26,7 +26,7 @@ def villages_acting(user, capability: str, within=None):
     return [
         v
         for v in villages.select_related("town").order_by("code")
-        if acts_in_village(user, capability, v)
+        if has_role_in_village(user, capability, v)
     ]
 
 

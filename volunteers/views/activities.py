@@ -147,7 +147,7 @@ def activity_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "participations": participations,
         "total_hours": sum((p.hours for p in participations), start=0),
         "can_confirm": activity.status == Activity.Status.LOGGED
-        and services.acts_for_team(
+        and services.has_team_role(
             request.user, Capability.CONFIRM_HOURS, activity.team, village=activity.village
         ),
     }

@@ -118,7 +118,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "project": project,
         "decision": decision,
         "updates": project.updates.all(),
-        "can_manage": services.acts_in_village(
+        "can_manage": services.has_role_in_village(
             request.user, Capability.MANAGE_PROJECTS, project.village
         ),
     }
@@ -128,7 +128,7 @@ def project_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def _project_step(request, pk, *, form_class, run, title, submit, done, initial=None, intro=""):
     require_capability(request.user, Capability.MANAGE_PROJECTS)
     project = selectors.project_get_for_user(user=request.user, pk=pk)
-    if not services.acts_in_village(request.user, Capability.MANAGE_PROJECTS, project.village):
+    if not services.has_role_in_village(request.user, Capability.MANAGE_PROJECTS, project.village):
         raise PermissionDenied
     form = form_class(
         request.POST or None, request.FILES or None, initial=initial(project) if initial else None

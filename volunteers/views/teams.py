@@ -34,7 +34,7 @@ def team_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "teams": teams,
         "can_create": town is not None
-        and services.acts_for_town(request.user, Capability.MANAGE_TEAMS, town),
+        and services.has_town_role(request.user, Capability.MANAGE_TEAMS, town),
     }
     return render(request, "volunteers/team_list.html", context)
 
@@ -44,7 +44,7 @@ def team_list(request: HtmxHttpRequest) -> HttpResponse:
 def team_create(request: HtmxHttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.MANAGE_TEAMS)
     town = town_of_user(request.user)
-    if not services.acts_for_town(request.user, Capability.MANAGE_TEAMS, town):
+    if not services.has_town_role(request.user, Capability.MANAGE_TEAMS, town):
         raise PermissionDenied
     form = TeamForm(
         request.POST or None, villages=town.villages.order_by("code"), leaders=_leaders()
@@ -82,7 +82,7 @@ def _leaders(current=None):
 def team_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require_capability(request.user, Capability.MANAGE_TEAMS)
     team = selectors.team_get_for_user(user=request.user, pk=pk)
-    if not services.acts_for_town(request.user, Capability.MANAGE_TEAMS, team.town):
+    if not services.has_town_role(request.user, Capability.MANAGE_TEAMS, team.town):
         raise PermissionDenied
     form = TeamEditForm(
         request.POST or None,
@@ -125,8 +125,8 @@ def team_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "year": year,
         "members": members,
         "activities": recent,
-        "can_manage": services.acts_for_team(user, Capability.MANAGE_TEAMS, team),
-        "can_edit": services.acts_for_town(user, Capability.MANAGE_TEAMS, team.town),
+        "can_manage": services.has_team_role(user, Capability.MANAGE_TEAMS, team),
+        "can_edit": services.has_town_role(user, Capability.MANAGE_TEAMS, team.town),
         "can_log": team.is_active and bool(log_villages(user, team)),
     }
     return render(request, "volunteers/team_detail.html", context)
@@ -140,7 +140,7 @@ def log_villages(user, team) -> list:
     return [
         v
         for v in within.order_by("code")
-        if services.acts_for_team(user, Capability.LOG_ACTIVITIES, team, village=v)
+        if services.has_team_role(user, Capability.LOG_ACTIVITIES, team, village=v)
     ]
 
 
@@ -149,7 +149,7 @@ def log_villages(user, team) -> list:
 def member_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_VOLUNTEERS)
     team = selectors.team_get_for_user(user=request.user, pk=pk)
-    if not services.acts_for_team(request.user, Capability.MANAGE_TEAMS, team):
+    if not services.has_team_role(request.user, Capability.MANAGE_TEAMS, team):
         raise PermissionDenied
     # Known people: former members of this team, and volunteers of the team's village who are
     # not in it now.
@@ -202,7 +202,7 @@ def membership_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_VOLUNTEERS)
     membership = selectors.membership_get_for_user(user=request.user, pk=pk)
     team = membership.team
-    if not services.acts_for_team(request.user, Capability.MANAGE_TEAMS, team):
+    if not services.has_team_role(request.user, Capability.MANAGE_TEAMS, team):
         raise PermissionDenied
     form = LeaveForm(request.POST or None)
     if membership.left_on is not None:
@@ -259,7 +259,7 @@ def volunteer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def _may_issue(user, memberships) -> bool:
     """Whether `user` leads one of the teams of these memberships (past ones too: a
     certificate may cover hours served before leaving)."""
-    return any(services.acts_for_team(user, Capability.CONFIRM_HOURS, m.team) for m in memberships)
+    return any(services.has_team_role(user, Capability.CONFIRM_HOURS, m.team) for m in memberships)
 
 
 @require_http_methods(["GET", "POST"])

@@ -111,7 +111,7 @@ def _claim_teams(user, wish: Wish):
         t.pk
         for t in teams
         if (t.village_id in (None, wish.village_id))
-        and services.acts_for_team(user, Capability.CLAIM_WISHES, t, village=wish.village)
+        and services.has_team_role(user, Capability.CLAIM_WISHES, t, village=wish.village)
     ]
     return Team.objects.filter(pk__in=ids).select_related("village").order_by("name")
 
@@ -127,9 +127,9 @@ def wish_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "wish": wish,
         "claim_form": ClaimForm(teams=claim_teams) if claim_teams else None,
         "can_fulfil": wish.status == Wish.Status.CLAIMED
-        and services.acts_for_team(user, Capability.CLAIM_WISHES, wish.team, village=wish.village),
+        and services.has_team_role(user, Capability.CLAIM_WISHES, wish.team, village=wish.village),
         "can_close": wish.status == Wish.Status.FULFILLED
-        and services.acts_in_village(user, Capability.MANAGE_WISHES, wish.village),
+        and services.has_role_in_village(user, Capability.MANAGE_WISHES, wish.village),
     }
     return render(request, "volunteers/wish_detail.html", context)
 
@@ -197,7 +197,7 @@ def wish_fulfil(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form_class=FulfilForm,
         capability_check=lambda w: (
             w.team is not None
-            and services.acts_for_team(user, Capability.CLAIM_WISHES, w.team, village=w.village)
+            and services.has_team_role(user, Capability.CLAIM_WISHES, w.team, village=w.village)
         ),
         run=lambda w, d: services.wish_fulfil(
             wish=w, by=user, fulfilment=d["fulfilment"], photos=d["photos"]
@@ -217,7 +217,7 @@ def wish_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         form_class=CloseForm,
-        capability_check=lambda w: services.acts_in_village(
+        capability_check=lambda w: services.has_role_in_village(
             user, Capability.MANAGE_WISHES, w.village
         ),
         run=lambda w, d: services.wish_close(

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from huaisi.periods import previous_half
 from points.services import honours_publish, parse_half
-from points.services._common import previous_half
 
 
 class Command(BaseCommand):

@@ -3,15 +3,15 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from huaisi.periods import parse_month, previous_month
 from points.services import ranking_publish
-from points.services._common import previous_month
 
 
-def parse_month(text: str) -> datetime.date:
-    try:
-        return datetime.datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        raise CommandError(f"--month must look like 2026-10, not {text!r}") from None
+def month_option(text: str) -> datetime.date:
+    month = parse_month(text)
+    if month is None:
+        raise CommandError(f"--month must look like 2026-10, not {text!r}")
+    return month
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--month", help="YYYY-MM (default: the previous month)")
 
     def handle(self, *args, **options):
-        month = parse_month(options["month"]) if options["month"] else previous_month()
+        month = month_option(options["month"]) if options["month"] else previous_month()
         try:
             count = ranking_publish(month=month)
         except ValidationError as exc:

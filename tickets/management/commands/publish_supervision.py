@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from grids.models import Town
-from tickets.supervision import parse_month, supervision_report_publish
+from huaisi.periods import parse_month
+from tickets.services import supervision_report_publish
 
 
 class Command(BaseCommand):
@@ -16,10 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--town", help="A town code; all towns when left out.")
 
     def handle(self, *args, **options):
-        try:
-            month = parse_month(options["month"])
-        except ValueError:
-            raise CommandError("--month must look like 2026-10") from None
+        month = parse_month(options["month"])
+        if month is None:
+            raise CommandError("--month must look like 2026-10")
         towns = Town.objects.order_by("code")
         if options.get("town"):
             towns = towns.filter(code=options["town"])
