@@ -6,6 +6,7 @@ micro-grid / the first department; `other_*` users hold the same roles on the V2
 """
 
 import datetime
+import zlib
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,24 +21,69 @@ PASSWORD = "correct-horse-battery"
 def pytest_addoption(parser):
     parser.addoption(
         "--at",
-        metavar="INSTANT",
+        metavar="INSTANT[,INSTANT...]",
         help="run every test as if the clock read INSTANT (ISO 8601 with an offset, e.g. "
         "2026-12-31T23:59+08:00), ticking on from there; `make test-instants` uses it to show "
-        "that no test depends on the hour, the weekday, a holiday or the month it runs in",
+        "that no test depends on the hour, the weekday, a holiday or the month it runs in. "
+        "Given several, comma-separated, each test runs at one of them, chosen from its id and "
+        "--at-rotation, so one pass of the suite meets every instant (`make test-instants-ci`)",
     )
+    parser.addoption(
+        "--at-rotation",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with several --at instants, shifts which test meets which instant; by default "
+        "the day's ordinal, so four days of CI put every test at every instant",
+    )
+
+
+def _instants(config):
+    given = config.getoption("--at") or ""
+    instants = []
+    for text in filter(None, (part.strip() for part in given.split(","))):
+        moment = datetime.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise pytest.UsageError("--at needs an offset, e.g. 2026-12-31T23:59+08:00")
+        instants.append(moment)
+    return instants
+
+
+def pytest_configure(config):
+    config._huaisi_instants = _instants(config)
+    rotation = config.getoption("--at-rotation")
+    # Read once, before any test moves the clock, so a run's choice does not drift.
+    config._huaisi_rotation = datetime.date.today().toordinal() if rotation is None else rotation
+
+
+def pytest_report_header(config):
+    instants = config._huaisi_instants
+    if len(instants) > 1:
+        return (
+            f"each test at one of {len(instants)} instants, rotation {config._huaisi_rotation} "
+            "(repeat a run with --at-rotation; a failure names its instant)"
+        )
+    if instants:
+        return f"every test at {instants[0].isoformat()}"
+    return None
+
+
+def instant_for(nodeid, instants, rotation):
+    """The instant a test meets when the suite runs once across several (stable for a run)."""
+    return instants[(zlib.crc32(nodeid.encode()) + rotation) % len(instants)]
 
 
 @pytest.fixture(autouse=True)
 def _clock_at_instant(request):
-    instant = request.config.getoption("--at")
-    if not instant:
+    instants = request.config._huaisi_instants
+    if not instants:
         yield
         return
     import time_machine
 
-    moment = datetime.datetime.fromisoformat(instant)
-    if moment.tzinfo is None:
-        raise pytest.UsageError("--at needs an offset, e.g. 2026-12-31T23:59+08:00")
+    moment = instant_for(request.node.nodeid, instants, request.config._huaisi_rotation)
+    # Shown beside a failure, so it can be run again alone with --at.
+    request.node.add_report_section("setup", "instant", f"--at {moment.isoformat()}")
     with time_machine.travel(moment, tick=True):
         yield
 
