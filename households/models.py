@@ -387,6 +387,9 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # When the uploader confirmed the import: a job queued long ago and never finished (its
+    # task lost with the broker) is failed by the hourly expiry, see imports_expire.
+    queued_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

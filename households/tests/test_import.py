@@ -745,3 +745,94 @@ def test_the_expiry_message_is_in_the_uploaders_language(clerk, households):
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and "请重新上传" in job.error
+
+
+# --- Dry runs and imports no worker finished ---------------------------------------------------
+
+
+def test_a_dry_run_or_an_import_no_worker_finished_fails_after_three_hours(
+    clerk, households, django_capture_on_commit_callbacks
+):
+    """The broker lost the tasks (Redis restarted empty): the clerk's page would say
+    "Checking" or "Importing" for ever and the file of personal data would stay on disk."""
+    data = csv_bytes(RESIDENT_HEADERS, family("H1", "王", start=1))
+    with translation.override("en"):
+        checking = importing.import_start(
+            user=clerk, kind="residents", file_name="a.csv", data=data
+        )
+        queued = importing.import_start(user=clerk, kind="residents", file_name="b.csv", data=data)
+    queued = importing.import_check(job_id=queued.pk)
+    importing.import_confirm(job=queued)
+    queued.refresh_from_db()
+    assert (checking.status, queued.status) == (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED)
+    stored = checking.file.storage
+    names = [checking.file.name, queued.file.name]
+    start = max(checking.created_at, queued.queued_at)
+
+    # Within the three hours the jobs wait for their worker.
+    assert importing.imports_expire(now=start + datetime.timedelta(hours=2, minutes=59)) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert importing.imports_expire(now=start + datetime.timedelta(hours=3, minutes=1)) == 2
+
+    for job in (checking, queued):
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.FAILED and not job.file
+        assert "did not complete this file within 3 hours" in job.error
+        assert "Nothing was imported" in job.error and "Upload it again" in job.error
+    assert not any(stored.exists(name) for name in names)
+    # The lost task delivered after all changes nothing.
+    assert importing.import_apply(job_id=queued.pk).status == ImportJob.Status.FAILED
+    assert importing.import_check(job_id=checking.pk).status == ImportJob.Status.FAILED
+    assert Resident.objects.count() == 0
+
+
+def test_the_unfinished_message_is_in_the_uploaders_language(clerk, households):
+    data = csv_bytes(RESIDENT_HEADERS, family("H1", "王", start=1))
+    with translation.override("zh-hans"):
+        job = importing.import_start(user=clerk, kind="residents", file_name="a.csv", data=data)
+
+    importing.imports_expire(now=job.created_at + importing.UNFINISHED_KEPT * 2)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "3 小时内没有处理完" in job.error and "请重新上传" in job.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_a_worker_is_running_is_never_taken_for_lost(clerk, households):
+    """However long it has run: the worker holds the job's row for the whole import."""
+    import threading
+
+    from django.db import connection, transaction
+
+    data = csv_bytes(RESIDENT_HEADERS, family("H1", "王", start=1))
+    with translation.override("en"):
+        job = importing.import_start(user=clerk, kind="residents", file_name="a.csv", data=data)
+    job = importing.import_check(job_id=job.pk)
+    importing.import_confirm(job=job)
+    job.refresh_from_db()
+    holding, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        try:
+            with transaction.atomic():
+                ImportJob.objects.select_for_update().get(pk=job.pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        later = job.queued_at + importing.UNFINISHED_KEPT * 4
+        assert importing.imports_expire(now=later) == 0
+    finally:
+        release.set()
+        thread.join(30)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.QUEUED and job.file
+    # Once the worker is gone and the job still unfinished, the next hourly run takes it.
+    assert importing.imports_expire(now=later) == 1

@@ -33,6 +33,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -176,14 +177,15 @@ def import_check(*, job_id: int) -> ImportJob:
 def import_confirm(*, job: ImportJob) -> ImportJob:
     """Queue the import of a file whose dry run passed (compare-and-set: a double click queues
     it once)."""
+    queued_at = timezone.now()
     changed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
-        status=ImportJob.Status.QUEUED
+        status=ImportJob.Status.QUEUED, queued_at=queued_at
     )
     if not changed:
         raise ValidationError(_("This file is not waiting to be imported."))
     cache.set(progress_key(job.pk), {"percent": 0, "stage": "queued"}, 3600)
     _queue_after_commit("apply", job.pk)
-    job.status = ImportJob.Status.QUEUED
+    job.status, job.queued_at = ImportJob.Status.QUEUED, queued_at
     return job
 
 
@@ -266,31 +268,60 @@ def import_fail(*, job_id: int, error: str) -> ImportJob:
 READY_KEPT = datetime.timedelta(hours=24)
 
 
+# How long a dry run or an import may stay unfinished before it is taken for lost. A worker
+# that dies mid-way gets its task back from the broker within the hour (acks late, visibility
+# timeout 3600 s), but a broker that lost its data (Redis restarted without its file) leaves
+# the job "Checking" or "Importing" for ever, its file of personal data with it. A job a worker
+# is running is never taken: its row is locked for the whole run, and the expiry skips locked
+# rows; so is a redelivered task after the expiry, which finds the job failed and does nothing.
+UNFINISHED_KEPT = datetime.timedelta(hours=3)
+
+
 @transaction.atomic(durable=True)
 def imports_expire(*, now: datetime.datetime | None = None) -> int:
-    """Drop the files of dry runs that passed but were not confirmed within READY_KEPT (the
-    hourly beat job): each such job fails with a message saying why and to upload again, and
-    its file is deleted. Returns how many jobs expired.
+    """The hourly beat job. Drops the files of dry runs that passed but were not confirmed
+    within READY_KEPT: each such job fails with a message saying why and to upload again.
+    Fails, the same way, dry runs and imports that no worker finished within UNFINISHED_KEPT
+    (nothing was written: an import is one transaction). Returns how many jobs expired.
 
-    The rows are locked (skipping any a confirmation holds): a confirmation that comes after
-    finds the job no longer ready and is told so; one that came first has queued it, and it is
-    left alone."""
+    The rows are locked, skipping any a confirmation or a running worker holds: a confirmation
+    that comes after finds the job no longer ready and is told so; one that came first has
+    queued it, and it is left alone."""
     now = now or timezone.now()
+    Status = ImportJob.Status
+    lost = now - UNFINISHED_KEPT
     jobs = list(
-        ImportJob.objects.select_for_update(skip_locked=True).filter(
-            status=ImportJob.Status.READY, checked_at__lt=now - READY_KEPT
+        ImportJob.objects.select_for_update(skip_locked=True)
+        .filter(
+            Q(status=Status.READY, checked_at__lt=now - READY_KEPT)
+            | Q(status=Status.CHECKING, created_at__lt=lost)
+            | Q(status=Status.QUEUED, queued_at__lt=lost)
+            # Queued before queued_at was recorded: confirmed after its dry run, at the latest.
+            | Q(
+                status=Status.QUEUED,
+                queued_at=None,
+                checked_at__lt=now - READY_KEPT - UNFINISHED_KEPT,
+            )
         )
+        .order_by("pk")
     )
-    hours = int(READY_KEPT.total_seconds() // 3600)
     for job in jobs:
         with translation.override(job.language):
-            job.error = _(
-                "Not imported: the checked file waited more than %(hours)s hours to be "
-                "confirmed and was deleted, as it holds personal data. Upload it again."
-            ) % {"hours": hours}
-        job.status = ImportJob.Status.FAILED
+            if job.status == Status.READY:
+                job.error = _(
+                    "Not imported: the checked file waited more than %(hours)s hours to be "
+                    "confirmed and was deleted, as it holds personal data. Upload it again."
+                ) % {"hours": int(READY_KEPT.total_seconds() // 3600)}
+            else:
+                job.error = _(
+                    "Not finished: the server's background worker did not complete this file "
+                    "within %(hours)s hours (it may have been stopped). Nothing was imported, "
+                    "and the file was deleted, as it holds personal data. Upload it again."
+                ) % {"hours": int(UNFINISHED_KEPT.total_seconds() // 3600)}
+        job.status = Status.FAILED
         job.finished_at = now
         _discard_file(job)
         job.file = ""
         job.save(update_fields=["status", "error", "finished_at", "file"])
+        transaction.on_commit(lambda pk=job.pk: cache.delete(progress_key(pk)))
     return len(jobs)
