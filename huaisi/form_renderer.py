@@ -17,6 +17,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 
 DASHES = "---------"
@@ -28,7 +29,7 @@ CHECKBOX_OPTION = "django/forms/widgets/checkbox_option.html"
 
 def _shown(value) -> str:
     """`{{ value }}` in a template with autoescaping on."""
-    return conditional_escape(str(localize(value)))
+    return conditional_escape(str(localize(template_localtime(value))))
 
 
 def _formatted(value) -> str:

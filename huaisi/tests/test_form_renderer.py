@@ -1,6 +1,8 @@
 """The renderer draws selects and checkbox lists in Python (issue #19): the page a user gets must
 be the one Django's widget templates would give, to the character, whatever the choices hold."""
 
+import datetime
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -18,7 +20,14 @@ text = st.lists(
     st.sampled_from(list("ab 1<>&\"'=/槐泗村\n\u00a0") + ["{{", "%s", "{% if %}"]), max_size=6
 ).map("".join)
 value = st.one_of(text, st.integers(-5, 10_000), st.none())
-label = st.one_of(text, st.integers(0, 10_000), text.map(mark_safe))
+label = st.one_of(
+    text,
+    st.integers(0, 10_000),
+    text.map(mark_safe),
+    st.decimals(-1000, 1000, places=2),
+    st.dates(),
+    st.datetimes(timezones=st.just(datetime.UTC)),
+)
 choice = st.tuples(value, label)
 choices = st.one_of(
     st.lists(choice, max_size=6),
