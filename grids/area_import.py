@@ -87,15 +87,19 @@ class AreaPlan:
 
 
 def _tree(town: Town) -> list[Node]:
+    """The town's areas as a tree. Read children first: an area another import adds between
+    the three reads then comes with its parent (parents are read last), never without it."""
+    micros = list(MicroGrid.objects.filter(grid__village__town=town))
+    grid_rows = list(Grid.objects.filter(village__town=town))
     villages = {}
     for village in Village.objects.filter(town=town):
         villages[village.pk] = Node("village", village.name, village.code, obj=village)
     grids = {}
-    for grid in Grid.objects.filter(village__town=town):
+    for grid in grid_rows:
         parent = villages[grid.village_id]
         grids[grid.pk] = Node("grid", grid.name, grid.code, parent=parent, obj=grid)
         parent.children.append(grids[grid.pk])
-    for micro in MicroGrid.objects.filter(grid__village__town=town):
+    for micro in micros:
         parent = grids[micro.grid_id]
         parent.children.append(Node("microgrid", micro.name, micro.code, parent=parent, obj=micro))
     return list(villages.values())
@@ -341,7 +345,12 @@ def areas_files_import(
 ) -> AreaPlan:
     """Check again, then add the new areas and set the boundaries in one transaction; any
     refusal (or an area added by someone else at the same moment) writes nothing. An area
-    without a centre gets the middle of its new boundary."""
+    without a centre gets the middle of its new boundary.
+
+    Two imports into one town take turns (the town's row is locked): the second checks the
+    files against what the first added, so the same files imported twice at once add each
+    area once and the second adds nothing."""
+    Town.objects.select_for_update().filter(pk=town.pk).values_list("pk").first()
     plan = areas_files_check(town=town, rows=rows, features=features)
     if plan.errors:
         raise AreasRefused(plan)
