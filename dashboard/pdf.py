@@ -158,6 +158,8 @@ def town_report_pdf(*, report, figures: dict, labels: dict, font_path) -> bytes:
                     _rate(u["accept_rate"]),
                     _rate(u["reply_rate"]),
                     _rate(u["satisfaction_rate"]),
+                    # Reports published before the column existed have none.
+                    _rate(u.get("overall")),
                 ]
                 for u in f["units"]
             ],
@@ -168,9 +170,19 @@ def town_report_pdf(*, report, figures: dict, labels: dict, font_path) -> bytes:
                 _("Accepted on time %"),
                 _("Replied on time %"),
                 _("Satisfaction %"),
+                _("Overall"),
             ],
-            widths=(13, 62, 20, 27, 27, 25),
-            align=("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+            widths=(12, 54, 18, 25, 25, 22, 18),
+            align=("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        )
+        pdf.ln(1.5)
+        _paragraph(
+            pdf,
+            _(
+                "Ranked by the overall score: the mean of the on-time acceptance and reply "
+                "rates, the standardisation score, the satisfaction rate and 100 minus the "
+                "re-handling rate, each where the month has one."
+            ),
         )
     else:
         _paragraph(pdf, _("No orders dispatched in the month."))

@@ -191,6 +191,9 @@ def unit_figures(*, area: dict, month: datetime.date, now: datetime.datetime) ->
             "reply_rate": _rate(row.reply_rate),
             "accept_rate": _rate(row.accept_rate),
             "satisfaction_rate": _rate(row.satisfaction_rate),
+            # What the rank orders by (tickets.selectors.supervision._rank): shown beside it,
+            # since two of its five parts (standardisation, re-handling) are not columns here.
+            "overall": row.overall,
             "rank": row.rank,
         }
         for row in sorted(rows, key=lambda r: (r.rank or 10_000, r.unit))

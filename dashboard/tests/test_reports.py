@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import itertools
 import re
 
 import pytest
@@ -142,3 +143,35 @@ def test_without_its_font_the_pdf_answers_503_and_says_why(
     page = response.content.decode()
     assert "The server lacks the Chinese font the PDF is set in" in page
     assert f'href="/dashboard/reports/{report.pk}/"' in page
+
+
+def test_the_units_rank_is_shown_with_the_overall_score_it_orders_by(client, demo):
+    """Two of the five parts of the score (standardisation, re-handling) are not columns of
+    the report: without the overall score a unit ranked below another with the same or
+    better rates looked wrongly placed."""
+    town, users = demo
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    report, _ = town_report_publish(town_id=town.pk, month=month)
+    units = [u for u in report.figures["units"] if u["rank"]]
+    assert units and all(u["overall"] is not None for u in units)
+    # Ranks follow the overall score, highest first; equal scores share a rank.
+    for upper, lower in itertools.pairwise(units):
+        assert upper["overall"] >= lower["overall"]
+        assert (upper["rank"] == lower["rank"]) == (upper["overall"] == lower["overall"])
+
+    client.force_login(users["command"])
+    page = client.get(f"/dashboard/reports/{report.pk}/").content.decode()
+    assert '<th scope="col">综合</th>' in page and "按综合得分排名" in page
+    first = units[0]
+    assert f'data-label="综合">{first["overall"]}</td>' in page
+    text = pdf_text(client.get(f"/dashboard/reports/{report.pk}/pdf/").content)
+    assert "综合" in text and "按综合得分排名" in text
+    assert f"{first['overall']:g}" in text
+
+    # A report published before the column existed is still shown and printed, with a dash.
+    for unit in report.figures["units"]:
+        unit.pop("overall")
+    report.save(update_fields=["figures"])
+    page = client.get(f"/dashboard/reports/{report.pk}/").content.decode()
+    assert 'data-label="综合">–</td>' in page
+    assert client.get(f"/dashboard/reports/{report.pk}/pdf/").status_code == 200
