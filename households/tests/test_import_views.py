@@ -153,6 +153,22 @@ def test_a_rejected_dry_run_lists_its_problems_and_stops_polling(clerk_client, r
     assert "日期 1990-02-30 不存在。" in body and "第 2 行有相同的身份证号。" in body
     assert f"/register/imports/{job.pk}/problems.csv" in body
     assert "<progress" not in body
+    assert "上传修改后的文件" in body
+
+
+def test_a_job_the_worker_never_finished_says_to_upload_the_same_file_again(
+    clerk_client, role_users
+):
+    """The file was fine: the clerk is not asked to correct it."""
+    job = job_of(
+        role_users[RoleKind.VILLAGE_CLERK],
+        status="failed",
+        error="未完成：服务器的后台任务在 3 小时内没有处理完这个文件（可能已停止运行）。",
+    )
+    body = clerk_client.get(f"/register/imports/{job.pk}/").content.decode()
+    assert "没有处理完这个文件" in body
+    assert "重新上传文件" in body and "上传修改后的文件" not in body
+    assert f"/register/imports/new/?kind={job.kind}" in body
 
 
 def test_a_ready_job_offers_the_import_and_a_done_job_shows_100(clerk_client, role_users):
