@@ -118,6 +118,7 @@ def test_a_guessing_screen_pauses_and_a_right_pin_after_the_pause_signs_in(
     def attempt(number: str, pin: str) -> None:
         form = page.locator("#kiosk-login-form")
         form.locator("#id_passbook_number").fill(number)
+        expect(form.locator("#id_passbook_number")).to_have_value(number)
         form.locator("#id_pin").click()
         for digit in pin:
             form.locator(f'[data-key="{digit}"]').tap()
@@ -130,6 +131,9 @@ def test_a_guessing_screen_pauses_and_a_right_pin_after_the_pause_signs_in(
     for n, number in enumerate(numbers):
         attempt(number, "1357")
         expect(page.locator(".kiosk-error")).to_be_visible()
+        # htmx focuses the new form's PIN field (autofocus) a moment after the swap; typing
+        # the next passbook number before that put it into the PIN field (seen once in CI).
+        expect(page.locator("#id_pin")).to_be_focused()
         if n < 4:
             expect(page.locator(".kiosk-wait")).to_have_count(0)
     wait = page.locator(".kiosk-wait")
