@@ -350,7 +350,7 @@ def areas_files_import(
     Two imports into one town take turns (the town's row is locked): the second checks the
     files against what the first added, so the same files imported twice at once add each
     area once and the second adds nothing."""
-    Town.objects.select_for_update().filter(pk=town.pk).values_list("pk").first()
+    Town.objects.select_for_update().only("pk").get(pk=town.pk)
     plan = areas_files_check(town=town, rows=rows, features=features)
     if plan.errors:
         raise AreasRefused(plan)

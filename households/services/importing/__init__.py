@@ -253,14 +253,20 @@ def import_fail(*, job_id: int, error: str) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job_id)
     if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.CHECKING):
         return job
+    _mark_failed(job, error=error, at=timezone.now())
+    return job
+
+
+def _mark_failed(job: ImportJob, *, error: str, at: datetime.datetime) -> None:
+    """Fail a job whose row the caller has locked: the message kept, the file of personal
+    data deleted once the transaction commits, the progress bar gone."""
     job.status = ImportJob.Status.FAILED
     job.error = error[:2000]
-    job.finished_at = timezone.now()
+    job.finished_at = at
     _discard_file(job)
     job.file = ""
     job.save(update_fields=["status", "error", "finished_at", "file"])
     transaction.on_commit(lambda: cache.delete(progress_key(job.pk)))
-    return job
 
 
 # How long a checked file waits for its uploader to confirm the import. It holds personal data
@@ -308,20 +314,15 @@ def imports_expire(*, now: datetime.datetime | None = None) -> int:
     for job in jobs:
         with translation.override(job.language):
             if job.status == Status.READY:
-                job.error = _(
+                error = _(
                     "Not imported: the checked file waited more than %(hours)s hours to be "
                     "confirmed and was deleted, as it holds personal data. Upload it again."
                 ) % {"hours": int(READY_KEPT.total_seconds() // 3600)}
             else:
-                job.error = _(
+                error = _(
                     "Not finished: the server's background worker did not complete this file "
                     "within %(hours)s hours (it may have been stopped). Nothing was imported, "
                     "and the file was deleted, as it holds personal data. Upload it again."
                 ) % {"hours": int(UNFINISHED_KEPT.total_seconds() // 3600)}
-        job.status = Status.FAILED
-        job.finished_at = now
-        _discard_file(job)
-        job.file = ""
-        job.save(update_fields=["status", "error", "finished_at", "file"])
-        transaction.on_commit(lambda pk=job.pk: cache.delete(progress_key(pk)))
+        _mark_failed(job, error=error, at=now)
     return len(jobs)
