@@ -221,6 +221,16 @@ class Checked:
         self.problems.append((row, column, str(message)))
         self.bad_rows.add(row)
 
+    def found(self, row: int, pk: int | None, *, outside: set[int], column: str, why: str) -> None:
+        """Count a row as updating the register's record `pk` or as new; a record that lies
+        outside the uploader's area (`outside`) makes the row a problem, saying `why`."""
+        if pk in outside:
+            self.problem(row, column, why)
+        elif pk:
+            self.existing += 1
+        else:
+            self.new += 1
+
     def summary(self) -> dict:
         return {
             "rows": self.row_count,
@@ -396,17 +406,10 @@ def _check_houses(result: Checked, *, header: dict, user) -> None:
             existing[(village_id, address)] = pk
     outside = _outside(user, House, [existing[r["key"]] for r in good if r["key"] in existing])
     for record in good:
-        pk = existing.get(record["key"])
-        if pk in outside:
-            result.problem(
-                record["row"],
-                header["address"],
-                _("This address is registered in a part of the village outside your area."),
-            )
-        elif pk:
-            result.existing += 1
-        else:
-            result.new += 1
+        result.found(
+            record["row"], existing.get(record["key"]), outside=outside, column=header["address"],
+            why=_("This address is registered in a part of the village outside your area."),
+        )  # fmt: skip
 
 
 def _outside(user, model, pks: list[int]) -> set[int]:
@@ -473,17 +476,10 @@ def _check_households(result: Checked, *, header: dict, user) -> None:
                     record["row"], header["house"],
                     _("No house at %(address)s in this micro-grid's village: import the houses first.") % {"address": record["house_address"]},
                 )  # fmt: skip
-        pk = existing.get(record["number"])
-        if pk in outside:
-            result.problem(
-                record["row"],
-                header["number"],
-                _("This household number belongs to a household outside your area."),
-            )
-        elif pk:
-            result.existing += 1
-        else:
-            result.new += 1
+        result.found(
+            record["row"], existing.get(record["number"]), outside=outside, column=header["number"],
+            why=_("This household number belongs to a household outside your area."),
+        )  # fmt: skip
 
 
 def _check_residents(result: Checked, *, header: dict, user) -> None:
